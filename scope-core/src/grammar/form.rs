@@ -1,0 +1,170 @@
+//! The vocabulary of the grammar: resources and selectors, and their keywords.
+
+/// What a scope restricts a token to.
+///
+/// ```
+/// use scope_core::{scope, Resource};
+///
+/// assert_eq!(scope!("store:code:outlet_ny").resource(), Resource::Store);
+/// assert_eq!(Resource::StockLocation.keyword(), "stock_location");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Resource {
+    /// `market:…`: one market by id or code, or `market:all`.
+    Market,
+    /// `store:…`: one store by id or code (a store implies its market).
+    Store,
+    /// `stock_location:…`: one stock location by id or code.
+    StockLocation,
+    /// `provisioning-api`: the Provisioning API; combines only with `metrics-api`.
+    ProvisioningApi,
+    /// `metrics-api`: the Metrics API; combines only with `provisioning-api`.
+    MetricsApi,
+}
+
+/// How a scope names its resource: by id, by code, or all of them.
+///
+/// ```
+/// use scope_core::{scope, Selector};
+///
+/// assert_eq!(scope!("market:id:xYZkjABcde").selector(), Some(Selector::Id));
+/// assert_eq!(scope!("market:all").selector(), Some(Selector::All));
+/// assert_eq!(scope!("metrics-api").selector(), None);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Selector {
+    /// `…:id:{id}`: an id of one or more ASCII letters and digits.
+    Id,
+    /// `…:code:{code}`: a code of ASCII letters, digits, `_` and `-`.
+    Code,
+    /// `market:all`: every market.
+    All,
+}
+
+/// The keywords a scope may start with, in the order error messages list them.
+pub(crate) const RESOURCE_KEYWORDS: [&str; 5] = [
+    "market",
+    "store",
+    "stock_location",
+    "provisioning-api",
+    "metrics-api",
+];
+
+impl Resource {
+    /// The keyword that names this resource in scope text.
+    ///
+    /// ```
+    /// assert_eq!(scope_core::Resource::Market.keyword(), "market");
+    /// ```
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            Resource::Market => "market",
+            Resource::Store => "store",
+            Resource::StockLocation => "stock_location",
+            Resource::ProvisioningApi => "provisioning-api",
+            Resource::MetricsApi => "metrics-api",
+        }
+    }
+
+    /// Whether this is the scope of a non-Core API (`provisioning-api`, `metrics-api`).
+    ///
+    /// ```
+    /// assert!(scope_core::Resource::MetricsApi.is_api());
+    /// assert!(!scope_core::Resource::Store.is_api());
+    /// ```
+    pub const fn is_api(self) -> bool {
+        matches!(self, Resource::ProvisioningApi | Resource::MetricsApi)
+    }
+
+    /// The resource whose keyword is exactly `word`.
+    pub(crate) const fn from_keyword(word: &[u8]) -> Option<Resource> {
+        let mut i = 0;
+        while i < RESOURCE_KEYWORDS.len() {
+            if bytes_eq(word, RESOURCE_KEYWORDS[i].as_bytes()) {
+                return Some(Resource::from_code(i as u8));
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// A small number standing for this resource in macro output (fewer tokens to compile).
+    #[allow(dead_code)] // used by scope-macros
+    pub(crate) const fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The inverse of [`Resource::code`]; codes come only from the macros.
+    pub(crate) const fn from_code(code: u8) -> Resource {
+        match code {
+            0 => Resource::Market,
+            1 => Resource::Store,
+            2 => Resource::StockLocation,
+            3 => Resource::ProvisioningApi,
+            _ => Resource::MetricsApi,
+        }
+    }
+}
+
+impl Selector {
+    /// The keyword that names this selector in scope text.
+    ///
+    /// ```
+    /// assert_eq!(scope_core::Selector::Code.keyword(), "code");
+    /// ```
+    pub const fn keyword(self) -> &'static str {
+        match self {
+            Selector::Id => "id",
+            Selector::Code => "code",
+            Selector::All => "all",
+        }
+    }
+
+    /// The selector whose keyword is exactly `word`.
+    pub(crate) const fn from_keyword(word: &[u8]) -> Option<Selector> {
+        if bytes_eq(word, b"id") {
+            Some(Selector::Id)
+        } else if bytes_eq(word, b"code") {
+            Some(Selector::Code)
+        } else if bytes_eq(word, b"all") {
+            Some(Selector::All)
+        } else {
+            None
+        }
+    }
+
+    /// A small number standing for an optional selector in macro output.
+    pub(crate) const fn code(selector: Option<Selector>) -> u8 {
+        match selector {
+            Some(Selector::Id) => 0,
+            Some(Selector::Code) => 1,
+            Some(Selector::All) => 2,
+            None => 3,
+        }
+    }
+
+    /// The inverse of [`Selector::code`]; codes come only from the macros.
+    pub(crate) const fn from_code(code: u8) -> Option<Selector> {
+        match code {
+            0 => Some(Selector::Id),
+            1 => Some(Selector::Code),
+            2 => Some(Selector::All),
+            _ => None,
+        }
+    }
+}
+
+/// Byte-wise equality usable in `const fn` (slice `==` is not const).
+pub(crate) const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}

@@ -1,0 +1,17 @@
+//! The scope grammar, shared by the runtime parser and the proc macros.
+//!
+//! This folder is compiled twice: as `scope_core::grammar`, and inside
+//! `scope-macros` through the symlink `scope-macros/src/grammar`. So the text a
+//! build accepts is, by construction, the text `str::parse` accepts. Nothing
+//! here may name items outside this folder, and nothing may need a dependency.
+
+mod error;
+mod form;
+mod parse;
+mod set;
+mod suggest;
+
+pub use error::{ErrorKind, ScopeError};
+pub use form::{Resource, Selector};
+pub(crate) use parse::{Fault, Key, Parsed, parse_scope, parse_set_item, set_conflict};
+pub(crate) use set::{Conflict, check_set};

@@ -1,0 +1,79 @@
+//! Near-miss suggestions: `markets` → `market`, `ID` → `id`, `stock-location` → `stock_location`.
+
+/// The candidate that `word` most likely meant, if one is close enough.
+///
+/// Close means: equal after folding case and `-`/`_`, or within an edit distance
+/// of one (two for words of five letters or more), counted on the folded forms.
+pub(crate) fn closest(word: &str, candidates: &[&'static str]) -> Option<&'static str> {
+    let folded = fold(word);
+    if folded.is_empty() {
+        return None;
+    }
+    let budget = if folded.len() >= 5 { 2 } else { 1 };
+    candidates
+        .iter()
+        .map(|&candidate| (edit_distance(&folded, &fold(candidate)), candidate))
+        .filter(|&(distance, _)| distance <= budget)
+        .min_by_key(|&(distance, _)| distance)
+        .map(|(_, candidate)| candidate)
+}
+
+fn fold(word: &str) -> Vec<char> {
+    word.chars()
+        .map(|c| if c == '-' { '_' } else { c.to_ascii_lowercase() })
+        .collect()
+}
+
+/// Optimal string alignment distance: insertions, deletions, substitutions and
+/// swaps of two neighbours each count one.
+fn edit_distance(a: &[char], b: &[char]) -> usize {
+    if a.len().abs_diff(b.len()) > 2 {
+        return usize::MAX;
+    }
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for i in 0..=a.len() {
+        for j in 0..=b.len() {
+            d[i * width + j] = if i == 0 || j == 0 {
+                i + j
+            } else {
+                let cost = usize::from(a[i - 1] != b[j - 1]);
+                let mut best = (d[(i - 1) * width + j] + 1)
+                    .min(d[i * width + j - 1] + 1)
+                    .min(d[(i - 1) * width + j - 1] + cost);
+                if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                    best = best.min(d[(i - 2) * width + j - 2] + 1);
+                }
+                best
+            };
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::closest;
+
+    const RESOURCES: [&str; 5] = ["market", "store", "stock_location", "provisioning-api", "metrics-api"];
+
+    #[test]
+    fn suggests_near_misses() {
+        assert_eq!(closest("markets", &RESOURCES), Some("market"));
+        assert_eq!(closest("Market", &RESOURCES), Some("market"));
+        assert_eq!(closest("stock-location", &RESOURCES), Some("stock_location"));
+        assert_eq!(closest("stocklocation", &RESOURCES), Some("stock_location"));
+        assert_eq!(closest("provisioning_api", &RESOURCES), Some("provisioning-api"));
+        assert_eq!(closest("stores", &RESOURCES), Some("store"));
+        assert_eq!(closest("ID", &["id", "code", "all"]), Some("id"));
+        assert_eq!(closest("al", &["id", "code", "all"]), Some("all"));
+        assert_eq!(closest("cod", &["id", "code", "all"]), Some("code"));
+    }
+
+    #[test]
+    fn stays_quiet_when_nothing_is_close() {
+        assert_eq!(closest("sku", &RESOURCES), None);
+        assert_eq!(closest("name", &["id", "code", "all"]), None);
+        assert_eq!(closest("", &RESOURCES), None);
+    }
+}

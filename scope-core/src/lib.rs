@@ -1,0 +1,100 @@
+//! Commerce Layer access-token scopes that cannot be wrong.
+//!
+//! A scope string such as `market:id:xYZkjABcde stock_location:code:eu_warehouse`
+//! decides what an access token can reach. This crate checks scope text against
+//! the grammar, when the program compiles ([`scope!`], [`scopes!`]) or when it
+//! runs ([`str::parse`]), and turns it into typed values: [`Scope`] and
+//! [`ScopeSet`]. A bad scope gets an error that points at the fault and says how
+//! to fix it.
+//!
+//! ```
+//! use scope_core::{scopes, ErrorKind, ScopeSet};
+//!
+//! // Checked when the program compiles; a typo is a build error.
+//! const STOREFRONT: ScopeSet = scopes!("market:code:europe stock_location:code:eu_warehouse");
+//! assert_eq!(STOREFRONT.stock_locations().count(), 1);
+//!
+//! // Checked when the program runs, with the same grammar.
+//! let err = "market:code:europe,stock_location:code:eu_warehouse".parse::<ScopeSet>().unwrap_err();
+//! assert_eq!(err.kind(), ErrorKind::WrongSeparator);
+//! assert!(err.to_string().contains("single space"));
+//! ```
+//!
+//! # Features
+//!
+//! - `macros` (default): [`scope!`] and [`scopes!`].
+//! - `serde`: `Serialize` and `Deserialize` for [`Scope`] and [`ScopeSet`], as text.
+//!
+//! With `default-features = false` the grammar and the types have no dependencies.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod grammar;
+mod scope;
+mod scope_set;
+#[cfg(feature = "serde")]
+mod serde_impls;
+mod value;
+
+pub use grammar::{ErrorKind, Resource, ScopeError, Selector};
+pub use scope::Scope;
+pub use scope_set::ScopeSet;
+
+/// Not public API: what the macros expand to.
+#[doc(hidden)]
+#[cfg(feature = "macros")]
+pub mod __private {
+    pub use scope_macros::{scope_impl, scopes_impl};
+}
+
+/// A [`Scope`] checked when the program compiles: a constant, with no run-time cost.
+///
+/// The literal follows the grammar of [`Scope`], exactly as `str::parse` does.
+/// A bad literal fails the build with one error that repeats the text with a
+/// caret line under the fault and suggests the fix.
+///
+/// ```
+/// use scope_core::{scope, Scope};
+///
+/// const EUROPE: Scope = scope!("market:code:europe");
+/// static WAREHOUSE: Scope = scope!(r"stock_location:code:eu_warehouse");
+/// assert_eq!(EUROPE.value(), Some("europe"));
+/// assert_eq!(WAREHOUSE.to_string(), "stock_location:code:eu_warehouse");
+/// ```
+///
+/// ```compile_fail
+/// let scope = scope_core::scope!("markets:code:europe"); // did you mean `market`?
+/// ```
+#[cfg(feature = "macros")]
+#[macro_export]
+macro_rules! scope {
+    ($($literal:tt)*) => {
+        $crate::__private::scope_impl!($crate $($literal)*)
+    };
+}
+
+/// A [`ScopeSet`] checked when the program compiles: a constant, with no run-time cost.
+///
+/// The literal holds one or more scopes separated by single spaces and follows
+/// the rules of [`ScopeSet`], exactly as `str::parse` does. A bad literal fails
+/// the build with one error that repeats the text with a caret line under the
+/// fault and suggests the fix.
+///
+/// ```
+/// use scope_core::{scopes, ScopeSet};
+///
+/// const STOREFRONT: ScopeSet = scopes!("market:id:xYZkjABcde stock_location:code:eu_warehouse");
+/// assert_eq!(STOREFRONT.len(), 2);
+/// assert_eq!(STOREFRONT.to_string(), "market:id:xYZkjABcde stock_location:code:eu_warehouse");
+/// ```
+///
+/// ```compile_fail
+/// let set = scope_core::scopes!("market:code:europe, market:code:usa"); // use a space
+/// ```
+#[cfg(feature = "macros")]
+#[macro_export]
+macro_rules! scopes {
+    ($($literal:tt)*) => {
+        $crate::__private::scopes_impl!($crate $($literal)*)
+    };
+}

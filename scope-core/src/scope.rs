@@ -1,0 +1,278 @@
+//! `Scope`: one checked scope.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::str::FromStr;
+
+use crate::grammar::{Key, Parsed, Resource, ScopeError, Selector, parse_scope};
+use crate::value::Value;
+
+/// One access-token scope, checked against the grammar.
+///
+/// The forms are `{market|store|stock_location}:{id|code}:{value}`,
+/// `market:all`, `provisioning-api` and `metrics-api`:
+///
+/// | form | example |
+/// |---|---|
+/// | `market:id:{id}` | `market:id:xYZkjABcde` |
+/// | `market:code:{code}` | `market:code:europe` |
+/// | `market:all` | `market:all` |
+/// | `store:id:{id}` / `store:code:{code}` | `store:code:outlet_ny` |
+/// | `stock_location:id:{id}` / `stock_location:code:{code}` | `stock_location:code:eu_warehouse` |
+/// | `provisioning-api`, `metrics-api` | `metrics-api` |
+///
+/// Keywords are lowercase. Ids are one or more ASCII letters or digits; codes
+/// are ASCII letters, digits, `_` and `-`; a market code is at most 25
+/// characters. Ids and codes are kept exactly as written. The retired
+/// `market:{number}` form is refused with a pointer to `market:id:`.
+///
+/// Write constants with [`scope!`](crate::scope) (checked when the program
+/// compiles) or [`Scope::from_static`]; parse run-time text with [`str::parse`].
+/// `Display` prints the text back exactly.
+///
+/// ```
+/// use scope_core::{scope, Resource, Scope, Selector};
+///
+/// const EUROPE: Scope = scope!("market:code:europe");
+/// assert_eq!(EUROPE.resource(), Resource::Market);
+/// assert_eq!(EUROPE.selector(), Some(Selector::Code));
+/// assert_eq!(EUROPE.value(), Some("europe"));
+///
+/// let parsed: Scope = "market:code:europe".parse()?;
+/// assert_eq!(parsed, EUROPE);
+/// assert_eq!(parsed.to_string(), "market:code:europe");
+/// # Ok::<(), scope_core::ScopeError>(())
+/// ```
+#[derive(Clone)]
+pub struct Scope {
+    resource: Resource,
+    selector: Option<Selector>,
+    value: Value,
+}
+
+impl Scope {
+    /// `market:all`: every market.
+    ///
+    /// ```
+    /// assert_eq!(scope_core::Scope::MARKET_ALL.to_string(), "market:all");
+    /// ```
+    pub const MARKET_ALL: Scope = Scope::from_static("market:all");
+
+    /// `provisioning-api`: the Provisioning API.
+    ///
+    /// ```
+    /// assert_eq!(scope_core::Scope::PROVISIONING_API.to_string(), "provisioning-api");
+    /// ```
+    pub const PROVISIONING_API: Scope = Scope::from_static("provisioning-api");
+
+    /// `metrics-api`: the Metrics API.
+    ///
+    /// ```
+    /// assert_eq!(scope_core::Scope::METRICS_API.to_string(), "metrics-api");
+    /// ```
+    pub const METRICS_API: Scope = Scope::from_static("metrics-api");
+
+    /// Checks `text` with the grammar while the program compiles, when called in
+    /// a `const` item; for building scopes from other constants.
+    ///
+    /// # Panics
+    ///
+    /// If `text` is not exactly one valid scope. In a `const` item that panic is a
+    /// compile error. Its message names the kind of fault; for the full message,
+    /// with the position and a suggestion, use [`scope!`](crate::scope) or `parse`.
+    ///
+    /// ```
+    /// use scope_core::Scope;
+    ///
+    /// const CODE: &str = "eu_warehouse";
+    /// const WAREHOUSE: Scope = Scope::from_static("stock_location:code:eu_warehouse");
+    /// assert_eq!(WAREHOUSE.value(), Some(CODE));
+    /// ```
+    pub const fn from_static(text: &'static str) -> Scope {
+        match parse_scope(text.as_bytes()) {
+            Ok(parsed) => {
+                let value = match parsed.selector {
+                    Some(Selector::Id | Selector::Code) => {
+                        match std::str::from_utf8(text.as_bytes().split_at(parsed.value_start).1) {
+                            Ok(value) => Value::Static(value),
+                            Err(_) => panic!("invalid scope: not UTF-8"),
+                        }
+                    }
+                    _ => Value::None,
+                };
+                Scope {
+                    resource: parsed.resource,
+                    selector: parsed.selector,
+                    value,
+                }
+            }
+            Err(fault) => panic!("{}", fault.kind.summary()),
+        }
+    }
+
+    /// Builds a scope from parts the macros have already checked.
+    #[doc(hidden)]
+    pub const fn __from_macro(resource: u8, selector: u8, value: &'static str) -> Scope {
+        let selector = Selector::from_code(selector);
+        Scope {
+            resource: Resource::from_code(resource),
+            selector,
+            value: match selector {
+                Some(Selector::Id | Selector::Code) => Value::Static(value),
+                _ => Value::None,
+            },
+        }
+    }
+
+    /// Builds a scope from a successful parse of `input`.
+    pub(crate) fn from_parsed(parsed: &Parsed, input: &str) -> Scope {
+        let value = match parsed.selector {
+            Some(Selector::Id | Selector::Code) => {
+                Value::copy_of(input.get(parsed.value_start..parsed.end).unwrap_or_default())
+            }
+            _ => Value::None,
+        };
+        Scope {
+            resource: parsed.resource,
+            selector: parsed.selector,
+            value,
+        }
+    }
+
+    /// What the scope restricts a token to.
+    ///
+    /// ```
+    /// use scope_core::{scope, Resource};
+    ///
+    /// assert_eq!(scope!("stock_location:id:WLgbSXqyoZ").resource(), Resource::StockLocation);
+    /// ```
+    pub const fn resource(&self) -> Resource {
+        self.resource
+    }
+
+    /// How the scope names its resource; `None` for `provisioning-api` and `metrics-api`.
+    ///
+    /// ```
+    /// use scope_core::{scope, Selector};
+    ///
+    /// assert_eq!(scope!("store:code:outlet_ny").selector(), Some(Selector::Code));
+    /// ```
+    pub const fn selector(&self) -> Option<Selector> {
+        self.selector
+    }
+
+    /// The id or code, exactly as written; `None` for `market:all` and the API scopes.
+    ///
+    /// ```
+    /// use scope_core::scope;
+    ///
+    /// assert_eq!(scope!("market:id:xYZkjABcde").value(), Some("xYZkjABcde"));
+    /// assert_eq!(scope!("market:all").value(), None);
+    /// ```
+    pub const fn value(&self) -> Option<&str> {
+        match self.value {
+            Value::None => None,
+            _ => Some(self.value.as_str()),
+        }
+    }
+
+    /// Whether this scope names one market by id or code.
+    ///
+    /// ```
+    /// use scope_core::scope;
+    ///
+    /// assert!(scope!("market:code:europe").is_market());
+    /// assert!(!scope!("market:all").is_market());
+    /// ```
+    pub const fn is_market(&self) -> bool {
+        matches!(self.resource, Resource::Market) && !matches!(self.selector, Some(Selector::All))
+    }
+
+    /// The scope as the set rules see it.
+    pub(crate) const fn key(&self) -> Key<'_> {
+        Key {
+            resource: self.resource,
+            selector: self.selector,
+            value: self.value.as_str().as_bytes(),
+        }
+    }
+
+    /// The length of the scope's text, without formatting it.
+    pub(crate) fn text_len(&self) -> usize {
+        let selector = self.selector.map_or(0, |s| 1 + s.keyword().len());
+        let value = self.value().map_or(0, |v| 1 + v.len());
+        self.resource.keyword().len() + selector + value
+    }
+
+    fn sort_key(&self) -> (Resource, Option<Selector>, &str) {
+        (self.resource, self.selector, self.value.as_str())
+    }
+}
+
+impl FromStr for Scope {
+    type Err = ScopeError;
+
+    /// Parses exactly one scope; see [`Scope`] for the grammar.
+    fn from_str(text: &str) -> Result<Scope, ScopeError> {
+        match parse_scope(text.as_bytes()) {
+            Ok(parsed) => Ok(Scope::from_parsed(&parsed, text)),
+            Err(fault) => Err(ScopeError::new(text, fault)),
+        }
+    }
+}
+
+impl TryFrom<&str> for Scope {
+    type Error = ScopeError;
+
+    fn try_from(text: &str) -> Result<Scope, ScopeError> {
+        text.parse()
+    }
+}
+
+impl fmt::Display for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.resource.keyword())?;
+        if let Some(selector) = self.selector {
+            f.write_str(":")?;
+            f.write_str(selector.keyword())?;
+        }
+        if let Some(value) = self.value() {
+            f.write_str(":")?;
+            f.write_str(value)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Scope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Scope({self})")
+    }
+}
+
+impl PartialEq for Scope {
+    fn eq(&self, other: &Scope) -> bool {
+        self.sort_key() == other.sort_key()
+    }
+}
+
+impl Eq for Scope {}
+
+impl Hash for Scope {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.sort_key().hash(state);
+    }
+}
+
+impl PartialOrd for Scope {
+    fn partial_cmp(&self, other: &Scope) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scope {
+    fn cmp(&self, other: &Scope) -> Ordering {
+        self.sort_key().cmp(&other.sort_key())
+    }
+}
