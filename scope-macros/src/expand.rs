@@ -33,7 +33,11 @@ impl Tokens {
 
     /// `{krate}::{item}::{name}`
     pub(crate) fn path(&mut self, krate: &TokenTree, item: &str, name: &str) -> &mut Tokens {
-        self.push(krate.clone()).colons().ident(item).colons().ident(name)
+        self.push(krate.clone())
+            .colons()
+            .ident(item)
+            .colons()
+            .ident(name)
     }
 
     pub(crate) fn group(&mut self, delimiter: Delimiter, inner: Tokens) -> &mut Tokens {
@@ -66,7 +70,8 @@ pub(crate) fn scope_value(
         .punct(',')
         .push(Literal::string(value));
     let mut out = Tokens::new();
-    out.path(krate, "Scope", "__from_macro").group(Delimiter::Parenthesis, args);
+    out.path(krate, "Scope", "__from_macro")
+        .group(Delimiter::Parenthesis, args);
     out
 }
 
@@ -94,7 +99,9 @@ pub(crate) fn scope_set_value(krate: &TokenTree, scopes: Vec<Tokens>) -> Tokens 
         .punct(';');
     let mut arg = Tokens::new();
     arg.ident("SCOPES");
-    block.path(krate, "ScopeSet", "__from_macro").group(Delimiter::Parenthesis, arg);
+    block
+        .path(krate, "ScopeSet", "__from_macro")
+        .group(Delimiter::Parenthesis, arg);
     let mut out = Tokens::new();
     out.group(Delimiter::Brace, block);
     out
@@ -112,7 +119,11 @@ pub(crate) fn compile_error(message: &str, span: Span) -> Tokens {
         Punct::new(':', Spacing::Alone).into(),
         Ident::new("compile_error", span).into(),
         Punct::new('!', Spacing::Alone).into(),
-        Group::new(Delimiter::Parenthesis, TokenStream::from(TokenTree::from(message_literal))).into(),
+        Group::new(
+            Delimiter::Parenthesis,
+            TokenStream::from(TokenTree::from(message_literal)),
+        )
+        .into(),
         Punct::new(';', Spacing::Alone).into(),
     ];
     let mut out = Tokens::new();

@@ -19,7 +19,9 @@ pub(crate) fn string_literal(
     let token = match tokens.as_slice() {
         [] => {
             return Err((
-                format!("`{macro_name}!` needs a string literal holding scope text, such as {example}"),
+                format!(
+                    "`{macro_name}!` needs a string literal holding scope text, such as {example}"
+                ),
                 Span::call_site(),
             ));
         }
@@ -45,7 +47,9 @@ pub(crate) fn string_literal(
         return Err(not_a_string());
     };
     let source = literal.to_string();
-    unescape(&source).map(|text| (text, literal.span())).ok_or_else(not_a_string)
+    unescape(&source)
+        .map(|text| (text, literal.span()))
+        .ok_or_else(not_a_string)
 }
 
 /// The value of a string literal's source text (`"…"` or `r#"…"#`); `None` for
@@ -54,7 +58,10 @@ fn unescape(source: &str) -> Option<String> {
     if let Some(raw) = source.strip_prefix('r') {
         let hashes = raw.len() - raw.trim_start_matches('#').len();
         let inner = raw.get(hashes..raw.len().checked_sub(hashes)?)?;
-        return inner.strip_prefix('"')?.strip_suffix('"').map(str::to_owned);
+        return inner
+            .strip_prefix('"')?
+            .strip_suffix('"')
+            .map(str::to_owned);
     }
     let inner = source.strip_prefix('"')?.strip_suffix('"')?;
     let mut out = String::with_capacity(inner.len());

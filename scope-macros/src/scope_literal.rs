@@ -1,0 +1,101 @@
+//! `scope!` and `scopes!`: a literal in, a constant or one compile error out.
+
+use proc_macro::{TokenStream, TokenTree};
+
+use crate::expand::{Tokens, compile_error, error_with_placeholder, scope_set_value, scope_value};
+use crate::grammar::{Fault, Key, Parsed, ScopeError, check_set, parse_scope, parse_set_item};
+use crate::literal;
+
+/// Splits `$crate` (passed first by scope-core's `macro_rules!` shell, so the
+/// output names the runtime crate even when it is renamed) from the literal.
+pub(crate) fn split_krate(input: TokenStream) -> (TokenTree, Vec<TokenTree>) {
+    let mut tokens = input.into_iter();
+    let krate = tokens.next().unwrap_or_else(|| {
+        proc_macro::Ident::new("scope_core", proc_macro::Span::call_site()).into()
+    });
+    (krate, tokens.collect())
+}
+
+/// Expands `scope!`.
+pub(crate) fn scope(input: TokenStream) -> TokenStream {
+    let (krate, tokens) = split_krate(input);
+    let placeholder = || {
+        let mut p = Tokens::new();
+        p.path(&krate, "Scope", "MARKET_ALL");
+        p
+    };
+    let (text, span) = match literal::string_literal(tokens, "scope") {
+        Ok(found) => found,
+        Err((message, span)) => {
+            return error_with_placeholder(compile_error(&message, span), placeholder()).into();
+        }
+    };
+    match parse_scope(text.as_bytes()) {
+        Ok(parsed) => scope_tokens(&krate, &parsed, &text).into(),
+        Err(fault) => {
+            let message = format!("{:#}", ScopeError::new(&text, fault));
+            error_with_placeholder(compile_error(&message, span), placeholder()).into()
+        }
+    }
+}
+
+/// Expands `scopes!`.
+pub(crate) fn scopes(input: TokenStream) -> TokenStream {
+    let (krate, tokens) = split_krate(input);
+    let placeholder = || {
+        let mut p = Tokens::new();
+        p.path(&krate, "Scope", "MARKET_ALL");
+        scope_set_value(&krate, vec![p])
+    };
+    let (text, span) = match literal::string_literal(tokens, "scopes") {
+        Ok(found) => found,
+        Err((message, span)) => {
+            return error_with_placeholder(compile_error(&message, span), placeholder()).into();
+        }
+    };
+    match parse_set(&text) {
+        Ok(parsed) => {
+            let scopes = parsed
+                .iter()
+                .map(|p| scope_tokens(&krate, p, &text))
+                .collect();
+            scope_set_value(&krate, scopes).into()
+        }
+        Err(error) => {
+            let message = format!("{error:#}");
+            error_with_placeholder(compile_error(&message, span), placeholder()).into()
+        }
+    }
+}
+
+/// Parses a set the way `ScopeSet::from_str` does: each scope, then the set rules.
+pub(crate) fn parse_set(text: &str) -> Result<Vec<Parsed>, ScopeError> {
+    let bytes = text.as_bytes();
+    let mut parsed = Vec::new();
+    let mut pos = 0;
+    loop {
+        let (scope, next) =
+            parse_set_item(bytes, pos).map_err(|fault| ScopeError::new(text, fault))?;
+        parsed.push(scope);
+        match next {
+            Some(next) => pos = next,
+            None => break,
+        }
+    }
+    check_set(parsed.len(), |i| Key::of(&parsed[i], bytes)).map_err(|conflict| {
+        let (later, earlier) = (&parsed[conflict.later], &parsed[conflict.earlier]);
+        let fault = Fault {
+            kind: conflict.kind,
+            start: later.start,
+            end: later.end,
+            related: Some((earlier.start, earlier.end)),
+        };
+        ScopeError::new(text, fault)
+    })?;
+    Ok(parsed)
+}
+
+pub(crate) fn scope_tokens(krate: &TokenTree, parsed: &Parsed, text: &str) -> Tokens {
+    let value = text.get(parsed.value_start..parsed.end).unwrap_or_default();
+    scope_value(krate, parsed.resource, parsed.selector, value)
+}
