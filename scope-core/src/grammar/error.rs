@@ -62,21 +62,31 @@ impl ErrorKind {
             ErrorKind::Whitespace => {
                 "invalid scope: scopes are separated by exactly one space, without leading or trailing whitespace"
             }
-            ErrorKind::WrongSeparator => "invalid scope: separate scopes with a single space, not a comma or semicolon",
+            ErrorKind::WrongSeparator => {
+                "invalid scope: separate scopes with a single space, not a comma or semicolon"
+            }
             ErrorKind::SeveralScopes => "invalid scope: expected a single scope, found several",
             ErrorKind::UnknownResource => {
                 "invalid scope: unknown resource; expected market, store, stock_location, provisioning-api or metrics-api"
             }
-            ErrorKind::UnknownSelector => "invalid scope: unknown selector; expected id, code or (for markets) all",
-            ErrorKind::MissingSelector => "invalid scope: a resource needs :id:{id}, :code:{code} or (for markets) :all",
-            ErrorKind::MissingValue => "invalid scope: :id and :code need a value after another `:`",
+            ErrorKind::UnknownSelector => {
+                "invalid scope: unknown selector; expected id, code or (for markets) all"
+            }
+            ErrorKind::MissingSelector => {
+                "invalid scope: a resource needs :id:{id}, :code:{code} or (for markets) :all"
+            }
+            ErrorKind::MissingValue => {
+                "invalid scope: :id and :code need a value after another `:`"
+            }
             ErrorKind::EmptyValue => "invalid scope: the id or code is empty",
             ErrorKind::RetiredNumericForm => {
                 "invalid scope: the numeric form is retired; use market:id:{id} or market:code:{code}"
             }
             ErrorKind::AllNotSupported => "invalid scope: only market takes `all`",
             ErrorKind::InvalidIdCharacter => "invalid scope: ids are ASCII letters and digits",
-            ErrorKind::InvalidCodeCharacter => "invalid scope: codes are ASCII letters, digits, `_` and `-`",
+            ErrorKind::InvalidCodeCharacter => {
+                "invalid scope: codes are ASCII letters, digits, `_` and `-`"
+            }
             ErrorKind::MarketCodeTooLong => "invalid scope: market codes are at most 25 characters",
             ErrorKind::UnexpectedSuffix => "invalid scope: unexpected text after a complete scope",
             ErrorKind::DuplicateScope => "invalid scope set: duplicate scope",
@@ -104,7 +114,7 @@ impl ErrorKind {
 /// assert!(err.to_string().contains("did you mean `market`?"));
 /// assert!(format!("{err:#}").contains("^^^^^^^"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ScopeError {
     kind: ErrorKind,
     span: Range<usize>,
@@ -121,8 +131,14 @@ impl ScopeError {
         let suggestion = match fault.kind {
             ErrorKind::UnknownResource => closest(text, &RESOURCE_KEYWORDS).map(String::from),
             ErrorKind::UnknownSelector => {
-                let market = input.get(..span.start).is_some_and(|before| before.ends_with("market:"));
-                let candidates: &[&str] = if market { &["id", "code", "all"] } else { &["id", "code"] };
+                let market = input
+                    .get(..span.start)
+                    .is_some_and(|before| before.ends_with("market:"));
+                let candidates: &[&str] = if market {
+                    &["id", "code", "all"]
+                } else {
+                    &["id", "code"]
+                };
                 closest(text, candidates).map(String::from)
             }
             ErrorKind::RetiredNumericForm => {
@@ -242,6 +258,9 @@ impl ScopeError {
                 } else {
                     write!(f, "invalid scope: unknown resource {bad}")?;
                 }
+                if self.follows_value() {
+                    f.write_str(" after a space; ids and codes cannot contain spaces, and each scope starts with a resource")?;
+                }
                 f.write_str("; expected `market`, `store`, `stock_location`, `provisioning-api` or `metrics-api`")?;
                 self.write_suggestion(f)
             }
@@ -324,6 +343,16 @@ impl ScopeError {
         }
     }
 
+    /// Whether the fault comes right after a space that ends an id or a code,
+    /// as in `market:code:euro pe`: a value that was meant to hold a space.
+    fn follows_value(&self) -> bool {
+        let before = self.input.get(..self.span.start).unwrap_or("");
+        let Some(previous) = before.strip_suffix(' ').map(|b| b.rsplit(' ').next().unwrap_or(b)) else {
+            return false;
+        };
+        !self.fault_text().contains(':') && (previous.contains(":id:") || previous.contains(":code:"))
+    }
+
     fn write_suggestion(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.suggestion {
             Some(s) => write!(f, "; did you mean `{s}`?"),
@@ -344,7 +373,11 @@ impl ScopeError {
         let mut carets = String::from(if first > 0 { " " } else { "" });
         for (n, (_, c)) in chars.iter().enumerate().take(last).skip(first) {
             line.push(if c.is_control() { '·' } else { *c });
-            carets.push(if n >= start && n < end.max(start + 1) { '^' } else { ' ' });
+            carets.push(if n >= start && n < end.max(start + 1) {
+                '^'
+            } else {
+                ' '
+            });
         }
         if end == start && start >= chars.len() {
             carets.push('^');
@@ -367,7 +400,10 @@ fn value_rule(what: &str) -> &'static str {
 
 /// The id or code that byte `at` belongs to (from the last `:` before it to the next delimiter).
 fn value_around(input: &str, at: usize) -> &str {
-    let start = input.get(..at).and_then(|b| b.rfind(':')).map_or(0, |i| i + 1);
+    let start = input
+        .get(..at)
+        .and_then(|b| b.rfind(':'))
+        .map_or(0, |i| i + 1);
     let end = input
         .get(at..)
         .and_then(|rest| rest.find([' ', ',', ';', ':', '\t', '\n', '\r']))

@@ -115,14 +115,22 @@ pub(crate) const fn scan(b: &[u8], start: usize) -> Result<Parsed, Fault> {
     let resource = match Resource::from_keyword(slice(b, start, keyword_end)) {
         Some(resource) => resource,
         None if keyword_end == start => {
-            return Err(fault(ErrorKind::UnknownResource, start, scope_end(b, start)));
+            return Err(fault(
+                ErrorKind::UnknownResource,
+                start,
+                scope_end(b, start),
+            ));
         }
         None => return Err(fault(ErrorKind::UnknownResource, start, keyword_end)),
     };
     let has_colon = keyword_end < len && b[keyword_end] == b':';
     if resource.is_api() {
         if has_colon {
-            return Err(fault(ErrorKind::UnexpectedSuffix, keyword_end, scope_end(b, keyword_end)));
+            return Err(fault(
+                ErrorKind::UnexpectedSuffix,
+                keyword_end,
+                scope_end(b, keyword_end),
+            ));
         }
         return Ok(Parsed {
             resource,
@@ -158,7 +166,11 @@ pub(crate) const fn scan(b: &[u8], start: usize) -> Result<Parsed, Fault> {
             return Err(fault(ErrorKind::AllNotSupported, start, selector_end));
         }
         if has_colon {
-            return Err(fault(ErrorKind::UnexpectedSuffix, selector_end, scope_end(b, selector_end)));
+            return Err(fault(
+                ErrorKind::UnexpectedSuffix,
+                selector_end,
+                scope_end(b, selector_end),
+            ));
         }
         return Ok(Parsed {
             resource,

@@ -25,7 +25,11 @@ pub(crate) fn check_set<'a>(count: usize, key: impl Fn(usize) -> Key<'a>) -> Res
             let later_key = key(later);
             for earlier in 0..later {
                 if let Some(kind) = set_conflict(&key(earlier), &later_key) {
-                    return Err(Conflict { kind, later, earlier });
+                    return Err(Conflict {
+                        kind,
+                        later,
+                        earlier,
+                    });
                 }
             }
         }

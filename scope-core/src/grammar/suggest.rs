@@ -20,7 +20,13 @@ pub(crate) fn closest(word: &str, candidates: &[&'static str]) -> Option<&'stati
 
 fn fold(word: &str) -> Vec<char> {
     word.chars()
-        .map(|c| if c == '-' { '_' } else { c.to_ascii_lowercase() })
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_lowercase()
+            }
+        })
         .collect()
 }
 
@@ -55,15 +61,27 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 mod tests {
     use super::closest;
 
-    const RESOURCES: [&str; 5] = ["market", "store", "stock_location", "provisioning-api", "metrics-api"];
+    const RESOURCES: [&str; 5] = [
+        "market",
+        "store",
+        "stock_location",
+        "provisioning-api",
+        "metrics-api",
+    ];
 
     #[test]
     fn suggests_near_misses() {
         assert_eq!(closest("markets", &RESOURCES), Some("market"));
         assert_eq!(closest("Market", &RESOURCES), Some("market"));
-        assert_eq!(closest("stock-location", &RESOURCES), Some("stock_location"));
+        assert_eq!(
+            closest("stock-location", &RESOURCES),
+            Some("stock_location")
+        );
         assert_eq!(closest("stocklocation", &RESOURCES), Some("stock_location"));
-        assert_eq!(closest("provisioning_api", &RESOURCES), Some("provisioning-api"));
+        assert_eq!(
+            closest("provisioning_api", &RESOURCES),
+            Some("provisioning-api")
+        );
         assert_eq!(closest("stores", &RESOURCES), Some("store"));
         assert_eq!(closest("ID", &["id", "code", "all"]), Some("id"));
         assert_eq!(closest("al", &["id", "code", "all"]), Some("all"));

@@ -1,0 +1,418 @@
+//! `AuthError`: what went wrong with a token request, in variants a caller can act on.
+
+use std::error::Error as StdError;
+use std::fmt;
+use std::time::Duration;
+
+/// Why a token request failed.
+///
+/// Match on the variant to decide what to do: fix the credentials
+/// ([`Rejected`](AuthError::Rejected), [`InvalidConfig`](AuthError::InvalidConfig)),
+/// wait ([`RateLimited`](AuthError::RateLimited)), retry later
+/// ([`Server`](AuthError::Server), [`Transport`](AuthError::Transport),
+/// [`Timeout`](AuthError::Timeout)), or report a broken server
+/// ([`Decode`](AuthError::Decode), [`Redirected`](AuthError::Redirected)).
+///
+/// The text of an error never holds a secret: not the client secret, not an
+/// access token, not the body of an answer that could not be read.
+///
+/// ```
+/// use scope_core::auth::{AuthError, Credentials};
+/// use scope_core::scopes;
+///
+/// let err = Credentials::sales_channel("id", scopes!("stock_location:code:eu")).unwrap_err();
+/// assert!(matches!(err, AuthError::InvalidConfig(_)));
+/// assert_eq!(err.status(), None);
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// The server refused the request (a 4xx other than 429): unknown client,
+    /// wrong secret, invalid scope, not allowed. Retrying the same request will
+    /// not help.
+    Rejected {
+        /// The HTTP status, such as 400, 401 or 403.
+        status: u16,
+        /// Every error the server listed, in order (empty when its body said none).
+        errors: Vec<ApiError>,
+    },
+    /// The server is limiting the rate of token requests (429): 30 a minute per
+    /// IP. Wait, and cache tokens instead of asking for one per call.
+    RateLimited {
+        /// How long the server asked to wait, when it sent `Retry-After`.
+        retry_after: Option<Duration>,
+        /// Every error the server listed.
+        errors: Vec<ApiError>,
+    },
+    /// The server failed (5xx). Retrying later may help.
+    Server {
+        /// The HTTP status, such as 500 or 503.
+        status: u16,
+        /// How long the server asked to wait, when it sent `Retry-After`.
+        retry_after: Option<Duration>,
+        /// Every error the server listed (empty for an HTML error page).
+        errors: Vec<ApiError>,
+    },
+    /// The server answered with a redirect, which is never followed: it would
+    /// post the credentials to another address.
+    Redirected {
+        /// The HTTP status, such as 301, 307 or 308.
+        status: u16,
+        /// Where the server pointed, when it said (control characters removed,
+        /// cut to a readable length).
+        location: Option<String>,
+    },
+    /// The server could not be reached, or the connection failed mid-way.
+    Transport(TransportError),
+    /// The request did not finish within the configured timeout.
+    Timeout {
+        /// The timeout that ran out (the connect or the total timeout).
+        after: Duration,
+    },
+    /// The server's answer could not be read as a token response.
+    Decode(DecodeError),
+    /// The client or the credentials are set up wrong; nothing was sent.
+    InvalidConfig(String),
+}
+
+impl AuthError {
+    /// The HTTP status of the server's answer, when there was one.
+    ///
+    /// ```
+    /// use scope_core::auth::AuthError;
+    ///
+    /// let err = AuthError::Rejected { status: 401, errors: vec![] };
+    /// assert_eq!(err.status(), Some(401));
+    /// assert_eq!(AuthError::InvalidConfig("bad".into()).status(), None);
+    /// ```
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            AuthError::Rejected { status, .. } => Some(*status),
+            AuthError::RateLimited { .. } => Some(429),
+            AuthError::Server { status, .. } => Some(*status),
+            AuthError::Redirected { status, .. } => Some(*status),
+            AuthError::Decode(decode) => Some(decode.status),
+            AuthError::Transport(_) | AuthError::Timeout { .. } | AuthError::InvalidConfig(_) => None,
+        }
+    }
+
+    /// How long the server asked to wait before trying again (`Retry-After` on a
+    /// 429 or a 5xx), when it said.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::AuthError;
+    ///
+    /// let err = AuthError::RateLimited { retry_after: Some(Duration::from_secs(30)), errors: vec![] };
+    /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
+    /// ```
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            AuthError::RateLimited { retry_after, .. } | AuthError::Server { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Whether the server said the client is unknown or its secret is wrong
+    /// (HTTP 401): a cached token for these credentials should be dropped.
+    ///
+    /// ```
+    /// use scope_core::auth::AuthError;
+    ///
+    /// assert!(AuthError::Rejected { status: 401, errors: vec![] }.is_unauthorized());
+    /// assert!(!AuthError::Rejected { status: 400, errors: vec![] }.is_unauthorized());
+    /// ```
+    pub fn is_unauthorized(&self) -> bool {
+        self.status() == Some(401)
+    }
+
+    /// Whether trying the same request again later may succeed: rate limited,
+    /// server error, transport failure or timeout.
+    ///
+    /// ```
+    /// use scope_core::auth::AuthError;
+    ///
+    /// assert!(AuthError::Server { status: 503, retry_after: None, errors: vec![] }.is_retryable());
+    /// assert!(!AuthError::Rejected { status: 400, errors: vec![] }.is_retryable());
+    /// ```
+    pub fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            AuthError::RateLimited { .. } | AuthError::Server { .. } | AuthError::Transport(_) | AuthError::Timeout { .. }
+        )
+    }
+
+    /// The errors the server listed in its answer (empty for other failures).
+    ///
+    /// ```
+    /// use scope_core::auth::{ApiError, AuthError};
+    ///
+    /// let err = AuthError::Rejected { status: 401, errors: vec![ApiError::new("invalid_client")] };
+    /// assert_eq!(err.api_errors()[0].title, "invalid_client");
+    /// ```
+    pub fn api_errors(&self) -> &[ApiError] {
+        match self {
+            AuthError::Rejected { errors, .. }
+            | AuthError::RateLimited { errors, .. }
+            | AuthError::Server { errors, .. } => errors,
+            _ => &[],
+        }
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::Rejected { status, errors } => {
+                write!(f, "the auth server rejected the token request (HTTP {status})")?;
+                write_errors(f, errors)?;
+                let hint = match status {
+                    401 => "check the client id and, for an integration, the client secret",
+                    400 => "check the scope: every market, store and stock location must exist and be enabled",
+                    403 => "the application is not allowed to get this token; check its kind and scope",
+                    _ => "check the credentials and the scope",
+                };
+                write!(f, "; {hint}")
+            }
+            AuthError::RateLimited { retry_after, errors } => {
+                f.write_str("the auth server is rate limiting token requests (HTTP 429)")?;
+                write_errors(f, errors)?;
+                match retry_after {
+                    Some(wait) => write!(f, "; retry after {}", Seconds(*wait))?,
+                    None => f.write_str("; wait before retrying")?,
+                }
+                f.write_str(", and cache tokens: the limit is 30 token requests a minute per IP")
+            }
+            AuthError::Server { status, retry_after, errors } => {
+                write!(f, "the auth server failed (HTTP {status})")?;
+                write_errors(f, errors)?;
+                match retry_after {
+                    Some(wait) => write!(f, "; retry after {}", Seconds(*wait)),
+                    None => f.write_str("; retry later"),
+                }
+            }
+            AuthError::Redirected { status, location } => {
+                write!(f, "the auth server answered with a redirect (HTTP {status}")?;
+                if let Some(location) = location {
+                    write!(f, " to {location}")?;
+                }
+                f.write_str(
+                    "), which is not followed because it would send the credentials elsewhere; \
+                     set the base URL to the right address",
+                )
+            }
+            AuthError::Transport(err) => fmt::Display::fmt(err, f),
+            AuthError::Timeout { after } => write!(
+                f,
+                "the token request timed out after {}; check the network, or raise the timeout on the client builder",
+                Seconds(*after)
+            ),
+            AuthError::Decode(err) => fmt::Display::fmt(err, f),
+            AuthError::InvalidConfig(message) => f.write_str(message),
+        }
+    }
+}
+
+impl StdError for AuthError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        match self {
+            AuthError::Transport(err) => Some(err),
+            AuthError::Decode(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+fn write_errors(f: &mut fmt::Formatter<'_>, errors: &[ApiError]) -> fmt::Result {
+    for (i, error) in errors.iter().enumerate() {
+        f.write_str(if i == 0 { ": " } else { "; " })?;
+        fmt::Display::fmt(error, f)?;
+    }
+    Ok(())
+}
+
+/// A duration shown in seconds, or milliseconds below one second.
+struct Seconds(Duration);
+
+impl fmt::Display for Seconds {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 < Duration::from_secs(1) {
+            write!(f, "{} ms", self.0.as_millis())
+        } else if self.0.subsec_millis() == 0 {
+            write!(f, "{} s", self.0.as_secs())
+        } else {
+            write!(f, "{:.1} s", self.0.as_secs_f64())
+        }
+    }
+}
+
+/// One error the auth server listed in its answer.
+///
+/// Built from any of the three shapes the server uses: an `errors` array, a
+/// single `errors` object, or the OAuth `{error, error_description}`. Its text
+/// comes from the server, with control characters removed and any copy of the
+/// client secret replaced by `[REDACTED]`.
+///
+/// ```
+/// use scope_core::auth::ApiError;
+///
+/// let error = ApiError::new("invalid_client");
+/// assert_eq!(error.to_string(), "invalid_client");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// A short name of the error, such as `invalid_client` or `Too many requests`.
+    pub title: String,
+    /// A sentence that explains it, when the server sent one.
+    pub detail: Option<String>,
+    /// A code such as `UNAUTHORIZED`, when the server sent one.
+    pub code: Option<String>,
+    /// The HTTP status the error names (sent as a number or as a string).
+    pub status: Option<u16>,
+}
+
+impl ApiError {
+    /// An error with only a title.
+    ///
+    /// ```
+    /// let error = scope_core::auth::ApiError::new("invalid_scope");
+    /// assert_eq!(error.detail, None);
+    /// ```
+    pub fn new(title: impl Into<String>) -> ApiError {
+        ApiError {
+            title: title.into(),
+            detail: None,
+            code: None,
+            status: None,
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.title)?;
+        if let Some(detail) = &self.detail {
+            write!(f, ": {detail}")?;
+        }
+        if let Some(code) = &self.code {
+            write!(f, " ({code})")?;
+        }
+        Ok(())
+    }
+}
+
+/// The server could not be reached, or the connection failed mid-way.
+///
+/// Its text names the cause (connection refused, DNS failure, TLS failure, a
+/// connection closed early) and the URL, which holds no secret.
+///
+/// ```no_run
+/// # async fn run() {
+/// use scope_core::auth::{AuthClient, AuthError, Credentials};
+///
+/// let client = AuthClient::builder().base_url("http://127.0.0.1:9").build().unwrap();
+/// let credentials = Credentials::integration("id", "secret", None);
+/// if let Err(AuthError::Transport(err)) = client.request_token(&credentials).await {
+///     eprintln!("{err}");
+/// }
+/// # }
+/// ```
+#[derive(Debug)]
+pub struct TransportError {
+    message: String,
+    source: Box<dyn StdError + Send + Sync>,
+}
+
+impl TransportError {
+    pub(crate) fn new(source: Box<dyn StdError + Send + Sync>) -> TransportError {
+        // One line: each cause in the chain, most general first.
+        let mut message = String::from("could not reach the auth server: ");
+        message.push_str(&source.to_string());
+        let mut cause = source.source();
+        while let Some(err) = cause {
+            let text = err.to_string();
+            if !message.ends_with(&text) {
+                message.push_str(": ");
+                message.push_str(&text);
+            }
+            cause = err.source();
+        }
+        TransportError { message, source }
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl StdError for TransportError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// The server's answer could not be read as a token response.
+///
+/// It says the status, the content type, the length and what was wrong, never
+/// the body itself (a body may hold a token).
+///
+/// ```no_run
+/// # async fn run() {
+/// use scope_core::auth::{AuthClient, AuthError, Credentials};
+///
+/// let client = AuthClient::new();
+/// let credentials = Credentials::integration("id", "secret", None);
+/// if let Err(AuthError::Decode(err)) = client.request_token(&credentials).await {
+///     eprintln!("HTTP {}: {err}", err.status());
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct DecodeError {
+    pub(crate) status: u16,
+    pub(crate) content_type: Option<String>,
+    pub(crate) length: Option<usize>,
+    pub(crate) reason: String,
+}
+
+impl DecodeError {
+    /// The HTTP status of the answer.
+    ///
+    /// ```no_run
+    /// # fn f(err: scope_core::auth::DecodeError) {
+    /// assert_eq!(err.status(), 200);
+    /// # }
+    /// ```
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The answer's `Content-Type`, when it sent one.
+    ///
+    /// ```no_run
+    /// # fn f(err: scope_core::auth::DecodeError) {
+    /// println!("{:?}", err.content_type());
+    /// # }
+    /// ```
+    pub fn content_type(&self) -> Option<&str> {
+        self.content_type.as_deref()
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the auth server's answer (HTTP {}", self.status)?;
+        if let Some(content_type) = &self.content_type {
+            write!(f, ", {content_type}")?;
+        }
+        if let Some(length) = self.length {
+            write!(f, ", {length} bytes")?;
+        }
+        write!(f, ") is not a token response: {}", self.reason)
+    }
+}
+
+impl StdError for DecodeError {}
