@@ -1,0 +1,2 @@
+const S: scope_core::Scope = scope_core::scope!("market");
+fn main() {}
