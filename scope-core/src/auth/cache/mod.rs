@@ -1,0 +1,387 @@
+//! The token cache: serves a cached value while it is fresh, renews it ahead of
+//! expiry with one request however many callers ask, keeps serving a valid value
+//! while renewals fail, and backs off between failed requests.
+//!
+//! It is generic over what it caches (anything with an expiry instant) and over
+//! the clock, so its rules are tested without a server; `TokenSource` and the
+//! blocking `TokenSource` plug the auth client in.
+//!
+//! The hot path (a fresh value cached) is one `arc-swap` load, one coarse-clock
+//! read, one compare and one `Arc` clone: no lock, no write to shared memory but
+//! the clone's count, no precise clock read. Everything else happens under a
+//! mutex that is never held across an `.await`.
+
+mod clock;
+mod flight;
+mod policy;
+
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use arc_swap::ArcSwapOption;
+
+pub(crate) use clock::{Clock, SystemClock};
+pub(crate) use flight::{Failure, Flight, Outcome};
+pub(crate) use policy::Policy;
+
+/// A cached value knows when it expires (on the cache's precise clock).
+pub(crate) trait Expiring {
+    fn expires_at(&self) -> Instant;
+}
+
+/// An error may carry the server's `Retry-After`.
+pub(crate) trait RetryHint {
+    fn retry_after(&self) -> Option<Duration>;
+}
+
+/// The cached value with the instants that govern it.
+#[derive(Debug)]
+struct Entry<T> {
+    value: Arc<T>,
+    refresh_at: Instant,
+    expires_at: Instant,
+    /// The hot path serves `value` while the coarse clock reads below this.
+    fast_until: u64,
+}
+
+/// What the mutex guards: the request in progress and the failure record.
+#[derive(Debug)]
+struct State<T, E> {
+    flight: Option<Arc<Flight<T, E>>>,
+    failures: u32,
+    /// No new request before this instant (backoff).
+    retry_at: Option<Instant>,
+    last_error: Option<Arc<E>>,
+}
+
+/// The cache of one credential's token.
+#[derive(Debug)]
+pub(crate) struct Core<T, E, C = SystemClock> {
+    current: ArcSwapOption<Entry<T>>,
+    state: Mutex<State<T, E>>,
+    policy: Policy,
+    clock: C,
+}
+
+/// What a caller must do next, decided under the lock.
+pub(crate) enum Step<T, E, C>
+where
+    T: Expiring + Send + Sync + 'static,
+    E: RetryHint + Send + Sync + 'static,
+    C: Clock,
+{
+    /// Return this fresh value.
+    Ready(Arc<T>),
+    /// Return this value (still valid), and start this renewal in the background.
+    ReadyAndRenew(Arc<T>, Ticket<T, E, C>),
+    /// Wait for the request in progress.
+    Join(Arc<Flight<T, E>>),
+    /// Run the request, then return its outcome.
+    Lead(Ticket<T, E, C>),
+    /// No valid value, and the cache is backing off after a failure.
+    Failed(Failure<E>),
+}
+
+impl<T, E, C> Core<T, E, C>
+where
+    T: Expiring + Send + Sync + 'static,
+    E: RetryHint + Send + Sync + 'static,
+    C: Clock,
+{
+    pub fn new(policy: Policy, clock: C) -> Self {
+        Core {
+            current: ArcSwapOption::empty(),
+            state: Mutex::new(State {
+                flight: None,
+                failures: 0,
+                retry_at: None,
+                last_error: None,
+            }),
+            policy,
+            clock,
+        }
+    }
+
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State<T, E>> {
+        // Every write under this lock is a single assignment: a panic elsewhere
+        // cannot leave the state half-updated.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The hot path: the cached value if it is surely before its renewal time.
+    #[inline]
+    pub fn fresh(&self) -> Option<Arc<T>> {
+        let entry = self.current.load();
+        let entry = entry.as_ref()?;
+        (self.clock.coarse() < entry.fast_until).then(|| Arc::clone(&entry.value))
+    }
+
+    /// The slow path's decision, on the precise clock.
+    pub fn step(self: &Arc<Self>) -> Step<T, E, C> {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        if let Some(entry) = self
+            .current
+            .load_full()
+            .filter(|entry| now < entry.expires_at)
+        {
+            let backing_off = state.retry_at.is_some_and(|at| now < at);
+            if now < entry.refresh_at || state.flight.is_some() || backing_off {
+                return Step::Ready(Arc::clone(&entry.value));
+            }
+            return Step::ReadyAndRenew(Arc::clone(&entry.value), self.take_off(&mut state, now));
+        }
+        if let Some(flight) = &state.flight {
+            return Step::Join(Arc::clone(flight));
+        }
+        if let (Some(retry_at), Some(error)) = (state.retry_at, &state.last_error)
+            && now < retry_at
+        {
+            return Step::Failed(Failure {
+                error: Arc::clone(error),
+                retry_at: Some(retry_at),
+            });
+        }
+        Step::Lead(self.take_off(&mut state, now))
+    }
+
+    fn take_off(self: &Arc<Self>, state: &mut State<T, E>, now: Instant) -> Ticket<T, E, C> {
+        let flight = Arc::new(Flight::new());
+        state.flight = Some(Arc::clone(&flight));
+        Ticket {
+            core: Arc::clone(self),
+            flight,
+            sent_at: now,
+            landed: false,
+        }
+    }
+
+    /// Drops the cached value: the next call asks the server (or joins the
+    /// request already in progress).
+    pub fn invalidate(&self) {
+        self.current.store(None);
+    }
+
+    /// Whether a valid value is cached, on the precise clock.
+    #[cfg(test)]
+    pub fn has_valid(&self) -> bool {
+        let now = self.clock.now();
+        self.current
+            .load()
+            .as_ref()
+            .is_some_and(|entry| now < entry.expires_at)
+    }
+
+    fn land(
+        &self,
+        flight: &Arc<Flight<T, E>>,
+        sent_at: Instant,
+        result: Result<T, E>,
+    ) -> Outcome<T, E> {
+        let outcome = match result {
+            Ok(value) => {
+                let value = Arc::new(value);
+                let expires_at = value.expires_at();
+                let refresh_at = self
+                    .policy
+                    .refresh_at(sent_at, expires_at, policy::random());
+                // Outside the lock: it spins for two microseconds.
+                let fast_until = self.clock.coarse_deadline(refresh_at);
+                let entry = Entry {
+                    value: Arc::clone(&value),
+                    refresh_at,
+                    expires_at,
+                    fast_until,
+                };
+                let mut state = self.lock();
+                self.current.store(Some(Arc::new(entry)));
+                state.failures = 0;
+                state.retry_at = None;
+                state.last_error = None;
+                release(&mut state, flight);
+                Outcome::Done(Ok(value))
+            }
+            Err(error) => {
+                let now = self.clock.now();
+                let mut state = self.lock();
+                state.failures = state.failures.saturating_add(1);
+                let wait =
+                    self.policy
+                        .backoff(state.failures, error.retry_after(), policy::random());
+                let retry_at = now.checked_add(wait);
+                let error = Arc::new(error);
+                state.retry_at = retry_at;
+                state.last_error = Some(Arc::clone(&error));
+                release(&mut state, flight);
+                Outcome::Done(Err(Failure { error, retry_at }))
+            }
+        };
+        flight.land(outcome.clone());
+        outcome
+    }
+
+    fn abandon(&self, flight: &Arc<Flight<T, E>>) {
+        release(&mut self.lock(), flight);
+        flight.land(Outcome::Abandoned);
+    }
+}
+
+/// Clears the request in progress if it is this one.
+fn release<T, E>(state: &mut State<T, E>, flight: &Arc<Flight<T, E>>) {
+    if state
+        .flight
+        .as_ref()
+        .is_some_and(|current| Arc::ptr_eq(current, flight))
+    {
+        state.flight = None;
+    }
+}
+
+/// The right and duty to run one request: landing it records the result;
+/// dropping it unlanded tells the waiters to start over.
+pub(crate) struct Ticket<T, E, C>
+where
+    T: Expiring + Send + Sync + 'static,
+    E: RetryHint + Send + Sync + 'static,
+    C: Clock,
+{
+    core: Arc<Core<T, E, C>>,
+    flight: Arc<Flight<T, E>>,
+    sent_at: Instant,
+    landed: bool,
+}
+
+impl<T, E, C> Ticket<T, E, C>
+where
+    T: Expiring + Send + Sync + 'static,
+    E: RetryHint + Send + Sync + 'static,
+    C: Clock,
+{
+    pub fn flight(&self) -> Arc<Flight<T, E>> {
+        Arc::clone(&self.flight)
+    }
+
+    pub fn land(mut self, result: Result<T, E>) -> Outcome<T, E> {
+        self.landed = true;
+        self.core.land(&self.flight, self.sent_at, result)
+    }
+
+    /// Runs `request` and lands its result.
+    pub async fn run<F>(self, request: F) -> Outcome<T, E>
+    where
+        F: Future<Output = Result<T, E>>,
+    {
+        let result = request.await;
+        self.land(result)
+    }
+}
+
+impl<T, E, C> Drop for Ticket<T, E, C>
+where
+    T: Expiring + Send + Sync + 'static,
+    E: RetryHint + Send + Sync + 'static,
+    C: Clock,
+{
+    fn drop(&mut self) {
+        if !self.landed {
+            self.core.abandon(&self.flight);
+        }
+    }
+}
+
+/// The async slow path: returns a valid value, or the error of the request
+/// that failed. `request` makes one request; it runs on a spawned task when a
+/// tokio runtime is at hand, so a cancelled caller never cancels the request
+/// others wait for.
+pub(crate) async fn get<T, E, C, R, F>(
+    core: &Arc<Core<T, E, C>>,
+    request: R,
+) -> Result<Arc<T>, Failure<E>>
+where
+    T: Expiring + Send + Sync + 'static,
+    E: RetryHint + Send + Sync + 'static,
+    C: Clock,
+    R: Fn() -> F,
+    F: Future<Output = Result<T, E>> + Send + 'static,
+{
+    loop {
+        let flight = match core.step() {
+            Step::Ready(value) => return Ok(value),
+            Step::Failed(failure) => return Err(failure),
+            Step::Join(flight) => flight,
+            Step::ReadyAndRenew(value, ticket) => {
+                match tokio::runtime::Handle::try_current() {
+                    Ok(runtime) => drop(runtime.spawn(ticket.run(request()))),
+                    // No runtime to run it in the background: this caller renews.
+                    Err(_) => drop(ticket.run(request()).await),
+                }
+                return Ok(value);
+            }
+            Step::Lead(ticket) => match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => {
+                    let flight = ticket.flight();
+                    drop(runtime.spawn(ticket.run(request())));
+                    flight
+                }
+                Err(_) => match ticket.run(request()).await {
+                    Outcome::Done(result) => return result,
+                    Outcome::Abandoned => continue,
+                },
+            },
+        };
+        match flight.wait().await {
+            Outcome::Done(result) => return result,
+            Outcome::Abandoned => continue,
+        }
+    }
+}
+
+/// The blocking slow path: as [`get`], for threads. Background renewals run on
+/// a short-lived thread; a first request runs on the caller's thread.
+pub(crate) fn get_blocking<T, E, C, R>(
+    core: &Arc<Core<T, E, C>>,
+    request: R,
+) -> Result<Arc<T>, Failure<E>>
+where
+    T: Expiring + Send + Sync + 'static,
+    E: RetryHint + Send + Sync + 'static,
+    C: Clock,
+    R: Fn() -> Result<T, E> + Clone + Send + 'static,
+{
+    loop {
+        let flight = match core.step() {
+            Step::Ready(value) => return Ok(value),
+            Step::Failed(failure) => return Err(failure),
+            Step::Join(flight) => flight,
+            Step::ReadyAndRenew(value, ticket) => {
+                let renew = request.clone();
+                let spawned = std::thread::Builder::new()
+                    .name("scope-core token renewal".into())
+                    .spawn(move || drop(ticket.land(renew())));
+                if spawned.is_err() {
+                    // No thread to be had: the ticket was dropped with the
+                    // closure, so the next caller renews instead.
+                }
+                return Ok(value);
+            }
+            Step::Lead(ticket) => match ticket.land(request()) {
+                Outcome::Done(result) => return result,
+                Outcome::Abandoned => continue,
+            },
+        };
+        match flight.wait_blocking() {
+            Outcome::Done(result) => return result,
+            Outcome::Abandoned => continue,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
