@@ -30,20 +30,28 @@
 #![warn(missing_docs)]
 
 mod grammar;
+mod sales_channel;
 mod scope;
 mod scope_set;
+mod scoped;
 #[cfg(feature = "serde")]
 mod serde_impls;
 mod value;
 
 pub use grammar::{ErrorKind, Resource, ScopeError, Selector};
+pub use sales_channel::SalesChannelScopes;
 pub use scope::Scope;
+#[cfg(feature = "macros")]
+pub use scope_macros::Scoped;
 pub use scope_set::ScopeSet;
+pub use scoped::{Scoped, ScopedEnum};
 
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 #[cfg(feature = "macros")]
 pub mod __private {
+    pub use crate::scoped::__derive::*;
+    pub use scope_macros::sales_channel_scopes_impl;
     pub use scope_macros::{scope_impl, scopes_impl};
 }
 

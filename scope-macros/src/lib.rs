@@ -8,11 +8,13 @@
 
 extern crate proc_macro;
 
+mod derive;
 mod expand;
 // Compiled from scope-core's source; the macros use only part of it.
 #[allow(dead_code, unused_imports)]
 mod grammar;
 mod literal;
+mod sales_channel;
 mod scope_literal;
 
 use proc_macro::TokenStream;
@@ -29,4 +31,20 @@ pub fn scope_impl(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn scopes_impl(input: TokenStream) -> TokenStream {
     scope_literal::scopes(input)
+}
+
+/// `scope_core::sales_channel_scopes!`: called as `sales_channel_scopes_impl!($crate "literal")` by
+/// scope-core's `macro_rules!` shell.
+#[doc(hidden)]
+#[proc_macro]
+pub fn sales_channel_scopes_impl(input: TokenStream) -> TokenStream {
+    sales_channel::sales_channel_scopes(input)
+}
+
+/// Derives `scope_core::Scoped` (and, for enums, `scope_core::ScopedEnum`): scopes
+/// fixed in code and checked when the program compiles. See `scope_core::Scoped`
+/// for the attributes and an example.
+#[proc_macro_derive(Scoped, attributes(scope))]
+pub fn derive_scoped(input: TokenStream) -> TokenStream {
+    derive::derive(input)
 }

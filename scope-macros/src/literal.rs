@@ -54,7 +54,7 @@ pub(crate) fn string_literal(
 
 /// The value of a string literal's source text (`"…"` or `r#"…"#`); `None` for
 /// any other literal (numbers, bytes, C strings, suffixed strings).
-fn unescape(source: &str) -> Option<String> {
+pub(crate) fn unescape(source: &str) -> Option<String> {
     if let Some(raw) = source.strip_prefix('r') {
         let hashes = raw.len() - raw.trim_start_matches('#').len();
         let inner = raw.get(hashes..raw.len().checked_sub(hashes)?)?;

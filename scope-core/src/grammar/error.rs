@@ -52,6 +52,10 @@ pub enum ErrorKind {
     DuplicateScope,
     /// `provisioning-api` or `metrics-api` beside a Core API scope.
     ApiScopeMixed,
+    /// A sales channel's scopes name no market by id or code and no store.
+    SalesChannelWithoutMarket,
+    /// A stock location in a sales channel's scopes without a market or store beside it.
+    StockLocationWithoutMarket,
 }
 
 impl ErrorKind {
@@ -92,6 +96,12 @@ impl ErrorKind {
             ErrorKind::DuplicateScope => "invalid scope set: duplicate scope",
             ErrorKind::ApiScopeMixed => {
                 "invalid scope set: provisioning-api and metrics-api combine only with each other"
+            }
+            ErrorKind::SalesChannelWithoutMarket => {
+                "invalid sales channel scope: sales channels require a market in scope (a market by id or code, or a store)"
+            }
+            ErrorKind::StockLocationWithoutMarket => {
+                "invalid sales channel scope: a stock location needs its market beside it; sales channels require a market in scope"
             }
         }
     }
@@ -340,6 +350,18 @@ impl ScopeError {
                     "invalid scope set: `{api}` cannot be combined with `{core}`; `provisioning-api` and `metrics-api` combine only with each other, so request a separate token for each API"
                 )
             }
+            ErrorKind::SalesChannelWithoutMarket => {
+                let fix = "add a market by id or code (`market:code:europe`) or a store (`store:code:outlet_ny`)";
+                if self.fault_text() == "market:all" {
+                    write!(f, "invalid sales channel scope: sales channels require a market in scope, and {bad} names none in particular; {fix}")
+                } else {
+                    write!(f, "invalid sales channel scope: sales channels require a market in scope, but the scopes name no market and no store; {fix}")
+                }
+            }
+            ErrorKind::StockLocationWithoutMarket => write!(
+                f,
+                "invalid sales channel scope: the stock location {bad} needs its market beside it, since sales channels require a market in scope; add the market by id or code (`market:code:europe`) or a store (`store:code:outlet_ny`)"
+            ),
         }
     }
 

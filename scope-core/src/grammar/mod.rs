@@ -8,10 +8,12 @@
 mod error;
 mod form;
 mod parse;
+mod sales_channel;
 mod set;
 mod suggest;
 
 pub use error::{ErrorKind, ScopeError};
 pub use form::{Resource, Selector};
 pub(crate) use parse::{Fault, Key, Parsed, parse_scope, parse_set_item, set_conflict};
+pub(crate) use sales_channel::SalesChannelRule;
 pub(crate) use set::{Conflict, check_set};

@@ -1,0 +1,230 @@
+//! Reading `#[scope(…)]`: the scope text and the options, for the place the
+//! attribute sits on (an enum, a struct, a variant).
+//!
+//! Arguments, separated by commas: a string literal (the scope text), a flag
+//! (`serde`, `sales_channel`), or `key = "value"` (`crate`, `rename_all`, `rename`).
+
+use proc_macro::{Span, TokenStream, TokenTree};
+
+use super::ast::{Args, Attribute};
+use super::case::{Case, STYLES};
+use super::errors::Errors;
+use crate::literal::unescape;
+
+/// Where an attribute sits; each place takes its own options.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Place {
+    Enum,
+    Struct,
+    Variant,
+}
+
+/// A string the user wrote, and where.
+pub(crate) struct Text {
+    pub value: String,
+    pub span: Span,
+}
+
+/// Everything the `#[scope(…)]` attributes of one place say.
+#[derive(Default)]
+pub(crate) struct Options {
+    pub text: Option<Text>,
+    pub krate: Option<Text>,
+    pub rename_all: Option<Case>,
+    pub rename: Option<Text>,
+    pub serde: bool,
+    pub sales_channel: bool,
+}
+
+const EXAMPLE: &str = "`#[scope(\"market:code:europe\")]`";
+
+/// Reads the attributes of one place; `owner` names it in messages (`variant `Europe``).
+pub(crate) fn options(
+    attrs: &[Attribute],
+    place: Place,
+    owner: &str,
+    errors: &mut Errors,
+) -> Options {
+    let mut options = Options::default();
+    let mut seen: Vec<String> = Vec::new();
+    for attr in attrs {
+        let list = match &attr.args {
+            Args::List(list) => list,
+            Args::Other => {
+                errors.between(
+                    attr.start,
+                    attr.end,
+                    format!("`#[scope]` takes its arguments in parentheses, such as {EXAMPLE}"),
+                );
+                continue;
+            }
+        };
+        let tokens: Vec<TokenTree> = list.stream().into_iter().collect();
+        if tokens.is_empty() {
+            errors.between(
+                attr.start,
+                attr.end,
+                format!("empty `#[scope()]` on {owner}; give the scope text, such as {EXAMPLE}"),
+            );
+            continue;
+        }
+        for arg in tokens.split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ',')) {
+            if arg.is_empty() {
+                continue; // a trailing comma
+            }
+            read_arg(arg, attr, place, owner, &mut options, &mut seen, errors);
+        }
+    }
+    options
+}
+
+/// Reads one comma-separated argument into `options`.
+fn read_arg(
+    arg: &[TokenTree],
+    attr: &Attribute,
+    place: Place,
+    owner: &str,
+    options: &mut Options,
+    seen: &mut Vec<String>,
+    errors: &mut Errors,
+) {
+    let first = arg[0].span();
+    let last = arg[arg.len() - 1].span();
+    let shown = || TokenStream::from_iter(arg.iter().cloned()).to_string();
+    match arg {
+        [TokenTree::Literal(literal)] => {
+            let Some(value) = unescape(&literal.to_string()) else {
+                errors.at(
+                    first,
+                    format!(
+                        "`#[scope(…)]` needs the scope text as a string literal, such as {EXAMPLE}, found `{}`",
+                        shown()
+                    ),
+                );
+                return;
+            };
+            if place == Place::Enum {
+                errors.at(
+                    first,
+                    format!(
+                        "scope text on the enum itself has no meaning; put {EXAMPLE} on each variant of {owner}"
+                    ),
+                );
+                return;
+            }
+            if options.text.is_some() {
+                errors.between(
+                    attr.start,
+                    attr.end,
+                    format!(
+                        "{owner} has its scope text twice; give exactly one {EXAMPLE}, with all its scopes separated by spaces in that one literal"
+                    ),
+                );
+                return;
+            }
+            options.text = Some(Text { value, span: first });
+        }
+        [TokenTree::Ident(flag)] if is_option(&flag.to_string()) => {
+            let name = flag.to_string();
+            if !allowed(&name, place, owner, first, errors) || repeated(&name, seen, first, errors)
+            {
+                return;
+            }
+            match name.as_str() {
+                "serde" => options.serde = true,
+                "sales_channel" => options.sales_channel = true,
+                _ => errors.at(first, format!("`{name}` needs a value: `{name} = \"…\"`")),
+            }
+        }
+        [
+            TokenTree::Ident(key),
+            TokenTree::Punct(eq),
+            TokenTree::Literal(literal),
+        ] if eq.as_char() == '=' && is_option(&key.to_string()) => {
+            let name = key.to_string();
+            if !allowed(&name, place, owner, first, errors) || repeated(&name, seen, first, errors)
+            {
+                return;
+            }
+            let Some(value) = unescape(&literal.to_string()) else {
+                errors.at(
+                    literal.span(),
+                    format!("`{name} = …` needs a string literal, found `{literal}`"),
+                );
+                return;
+            };
+            let text = Text {
+                value,
+                span: literal.span(),
+            };
+            match name.as_str() {
+                "crate" => options.krate = Some(text),
+                "rename" => options.rename = Some(text),
+                "rename_all" => match Case::from_name(&text.value) {
+                    Some(case) => options.rename_all = Some(case),
+                    None => {
+                        let styles: Vec<String> =
+                            STYLES.iter().map(|(n, _)| format!("`{n}`")).collect();
+                        errors.at(
+                            text.span,
+                            format!(
+                                "unknown case style `{}` in `rename_all`; expected one of {}",
+                                text.value,
+                                styles.join(", ")
+                            ),
+                        );
+                    }
+                },
+                _ => errors.at(
+                    first,
+                    format!("`{name}` takes no value: write `{name}` alone"),
+                ),
+            }
+        }
+        _ => {
+            let options_hint = match place {
+                Place::Variant => String::new(),
+                Place::Enum => "; the options on an enum are `crate = \"…\"`, `rename_all = \"…\"`, `serde` and `sales_channel`".to_owned(),
+                Place::Struct => "; the options on a struct are `crate = \"…\"` and `sales_channel`".to_owned(),
+            };
+            errors.between(
+                first,
+                last,
+                format!(
+                    "`#[scope(…)]` needs the scope text as a string literal, such as {EXAMPLE}, found `{}`; a derive sees tokens, not the values of constants or macros{options_hint}",
+                    shown()
+                ),
+            );
+        }
+    }
+}
+
+fn is_option(name: &str) -> bool {
+    matches!(
+        name,
+        "crate" | "rename_all" | "rename" | "serde" | "sales_channel"
+    )
+}
+
+/// Whether option `name` may appear at `place`; reports it if not.
+fn allowed(name: &str, place: Place, owner: &str, span: Span, errors: &mut Errors) -> bool {
+    let (ok, fix) = match name {
+        "crate" | "sales_channel" => (place != Place::Variant, "put it on the type"),
+        "rename_all" | "serde" => (place == Place::Enum, "it applies to enums only"),
+        _ => (place == Place::Variant, "it applies to enum variants only"),
+    };
+    if !ok {
+        errors.at(span, format!("`{name}` cannot be used on {owner}: {fix}"));
+    }
+    ok
+}
+
+/// Whether option `name` was already given; reports it if so.
+fn repeated(name: &str, seen: &mut Vec<String>, span: Span, errors: &mut Errors) -> bool {
+    if seen.iter().any(|s| s == name) {
+        errors.at(span, format!("`{name}` is given twice; keep one"));
+        return true;
+    }
+    seen.push(name.to_owned());
+    false
+}
