@@ -355,9 +355,12 @@ impl std::error::Error for ClaimsError {}
 /// A [`ClaimsError`] when the text is not a JWT whose payload is a JSON object. Missing or
 /// oddly typed claims are not errors: they read as `None`.
 pub fn decode_claims(token: &str) -> Result<Claims, ClaimsError> {
-    let parts = split_jwt(token)?;
-    let payload = decode_json_object(parts.payload, JwtPart::Payload)?;
-    Ok(Claims::from_json(&payload))
+    claims_from_payload(split_jwt(token)?.payload)
+}
+
+/// The claims of a still-encoded payload.
+pub(crate) fn claims_from_payload(payload: &str) -> Result<Claims, ClaimsError> {
+    decode_json_object(payload, JwtPart::Payload).map(|map| Claims::from_json(&map))
 }
 
 impl Token {
@@ -630,7 +633,11 @@ mod tests {
         assert_eq!(market.allows_external_prices, Some(false));
         assert_eq!(claims.scope.as_deref(), Some("market:id:BjxrJhymlM"));
         assert_eq!(
-            claims.scope_set.as_ref().map(ToString::to_string).as_deref(),
+            claims
+                .scope_set
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("market:id:BjxrJhymlM")
         );
         assert_eq!(claims.exp, Some(1_710_957_630));
@@ -657,12 +664,13 @@ mod tests {
         );
         assert_eq!(claims.market, None);
         assert_eq!(claims.test, Some(false));
+        assert_eq!(claims.organization.as_ref().unwrap().enterprise, Some(true));
         assert_eq!(
-            claims.organization.as_ref().unwrap().enterprise,
-            Some(true)
-        );
-        assert_eq!(
-            claims.scope_set.as_ref().map(ToString::to_string).as_deref(),
+            claims
+                .scope_set
+                .as_ref()
+                .map(ToString::to_string)
+                .as_deref(),
             Some("market:all")
         );
     }
@@ -767,7 +775,10 @@ mod tests {
         let claims = decode_claims(&token_with(SALES_CHANNEL)).unwrap();
         let exp = SystemTime::UNIX_EPOCH + Duration::from_secs(1_710_957_630);
         assert_eq!(claims.expires_at(), Some(exp));
-        assert_eq!(claims.is_expired_at(exp - Duration::from_secs(1)), Some(false));
+        assert_eq!(
+            claims.is_expired_at(exp - Duration::from_secs(1)),
+            Some(false)
+        );
         assert_eq!(claims.is_expired_at(exp), Some(true));
         assert_eq!(
             claims.issued_at(),

@@ -98,14 +98,29 @@ mod tests {
     #[test]
     fn production_staging_and_old_tokens() {
         let cases = [
-            (Some("https://auth.commercelayer.io"), "https://acme.commercelayer.io"),
-            (Some("https://auth.commercelayer.io/"), "https://acme.commercelayer.io"),
-            (Some("https://auth.commercelayer.co"), "https://acme.commercelayer.co"),
+            (
+                Some("https://auth.commercelayer.io"),
+                "https://acme.commercelayer.io",
+            ),
+            (
+                Some("https://auth.commercelayer.io/"),
+                "https://acme.commercelayer.io",
+            ),
+            (
+                Some("https://auth.commercelayer.co"),
+                "https://acme.commercelayer.co",
+            ),
             // Old tokens: the bare domain as issuer, or no issuer at all.
-            (Some("https://commercelayer.io"), "https://acme.commercelayer.io"),
+            (
+                Some("https://commercelayer.io"),
+                "https://acme.commercelayer.io",
+            ),
             (None, "https://acme.commercelayer.io"),
             // A loopback stand-in is not `https://auth.…`: the default applies.
-            (Some("http://127.0.0.1:8080"), "https://acme.commercelayer.io"),
+            (
+                Some("http://127.0.0.1:8080"),
+                "https://acme.commercelayer.io",
+            ),
         ];
         for (iss, expected) in cases {
             assert_eq!(

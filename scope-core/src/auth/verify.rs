@@ -1,0 +1,647 @@
+//! Checking an access token's signature against the auth server's published keys
+//! (feature `verify`).
+//!
+//! Commerce Layer signs access tokens with RS512 (RSASSA-PKCS1-v1_5 with SHA-512) and
+//! publishes the public keys as a JSON Web Key Set at `{issuer}/.well-known/jwks.json`, each
+//! key named by a `kid` that the token's header repeats. A [`Verifier`] fetches that set once,
+//! keeps the keys by `kid`, and fetches it again only when a token names a `kid` it has not
+//! seen (a key rotation): concurrent callers share that one fetch, and a `kid` still unknown
+//! after it does not trigger another fetch before [`VerifierBuilder::refetch_cooldown`] has
+//! passed, so a flood of forged tokens cannot turn into a flood of requests.
+//!
+//! The keys come from the auth server the [`AuthClient`] is configured for, never from the
+//! token's own `iss` claim: a forged token could otherwise name a key set its forger controls.
+//!
+//! # Why `jsonwebtoken` with the `aws_lc_rs` backend
+//!
+//! [`jsonwebtoken`] is the most used and actively maintained JWT crate in Rust, and it parses
+//! JWKs into RSA keys. Since version 10 it asks for a crypto backend: `rust_crypto` (the pure
+//! Rust `rsa` crate and friends) or `aws_lc_rs`. This crate picks `aws_lc_rs` because the
+//! `auth` feature's reqwest already links aws-lc-rs for rustls: verification then adds no second
+//! RSA implementation and no new native build, and aws-lc's RSA is constant-time and
+//! FIPS-validated upstream, where the `rsa` crate still carries an open timing advisory
+//! (RUSTSEC-2023-0071). The backend is called explicitly rather than through jsonwebtoken's
+//! process-wide default, so a program whose other dependencies enable both backends still works.
+//!
+//! The header is read by this module, not by jsonwebtoken: a token whose `alg` is `none`,
+//! `HS512` or anything but `RS512` is refused with [`VerifyError::Algorithm`] before any key is
+//! looked up.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey};
+use secrecy::ExposeSecret as _;
+use serde_json::Value;
+
+use super::claims::{
+    Claims, ClaimsError, JwtPart, claims_from_payload, decode_json_object, split_jwt,
+};
+use super::request::send_error;
+use super::response::{BoundedBody, Head};
+use super::{AuthClient, AuthError, Token};
+
+/// The only algorithm Commerce Layer signs access tokens with.
+const ALGORITHM: &str = "RS512";
+
+/// Where an issuer publishes its keys, after its base URL.
+pub(crate) const JWKS_PATH: &str = "/.well-known/jwks.json";
+
+/// The least body size read for a key set, whatever the client's limit for token responses.
+const MIN_KEY_SET_BYTES: usize = 256 * 1024;
+
+/// How long a `kid` still unknown after a fetch waits before it may cause another fetch,
+/// unless the builder says otherwise.
+///
+/// ```
+/// assert_eq!(scope_core::auth::DEFAULT_REFETCH_COOLDOWN.as_secs(), 30);
+/// ```
+pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
+
+/// Checks access tokens' RS512 signatures with the keys of one auth server, cached by `kid`.
+///
+/// Cheap to clone: clones share the key cache. Build one per auth server and keep it.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use scope_core::auth::{AuthClient, VerifyError};
+///
+/// let verifier = AuthClient::new().verifier();
+/// # let token_text = String::new();
+/// match verifier.verify(&token_text).await {
+///     Ok(claims) => println!("a genuine token of {:?}", claims.organization),
+///     Err(VerifyError::Expired { .. }) => println!("genuine, but expired"),
+///     Err(err) => println!("not a token to trust: {err}"),
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    client: AuthClient,
+    jwks_url: String,
+    ignore_expiry: bool,
+    leeway: Duration,
+    refetch_cooldown: Duration,
+    /// The keys known now; replaced whole by each fetch.
+    keys: RwLock<Arc<KeySet>>,
+    /// Held by the one caller that fetches; holds when the last fetch ended.
+    fetch: tokio::sync::Mutex<Option<Instant>>,
+}
+
+#[derive(Default)]
+struct KeySet {
+    /// Counts fetches, so a caller that waited for someone else's fetch can tell.
+    generation: u64,
+    keys: HashMap<String, Arc<DecodingKey>>,
+}
+
+/// Options of a [`Verifier`].
+///
+/// ```
+/// use std::time::Duration;
+/// use scope_core::auth::{AuthClient, Verifier};
+///
+/// let verifier = Verifier::builder(&AuthClient::new())
+///     .leeway(Duration::from_secs(30))
+///     .refetch_cooldown(Duration::from_secs(60))
+///     .build();
+/// assert_eq!(verifier.jwks_url(), "https://auth.commercelayer.io/.well-known/jwks.json");
+/// ```
+#[derive(Clone, Debug)]
+#[must_use]
+pub struct VerifierBuilder {
+    client: AuthClient,
+    ignore_expiry: bool,
+    leeway: Duration,
+    refetch_cooldown: Duration,
+}
+
+impl VerifierBuilder {
+    /// Accept expired tokens (their signature is still checked). Off by default.
+    ///
+    /// ```
+    /// let verifier = scope_core::auth::AuthClient::new().verifier_builder().ignore_expiry(true).build();
+    /// # let _ = verifier;
+    /// ```
+    pub fn ignore_expiry(mut self, ignore: bool) -> Self {
+        self.ignore_expiry = ignore;
+        self
+    }
+
+    /// How long after `exp` a token is still accepted, for clocks that disagree. Zero by default.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let verifier = scope_core::auth::AuthClient::new().verifier_builder().leeway(Duration::from_secs(5)).build();
+    /// # let _ = verifier;
+    /// ```
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = leeway;
+        self
+    }
+
+    /// The least time between two fetches caused by unknown `kid`s
+    /// ([`DEFAULT_REFETCH_COOLDOWN`] by default). The first fetch is never delayed.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let verifier = scope_core::auth::AuthClient::new()
+    ///     .verifier_builder()
+    ///     .refetch_cooldown(Duration::ZERO)
+    ///     .build();
+    /// # let _ = verifier;
+    /// ```
+    pub fn refetch_cooldown(mut self, cooldown: Duration) -> Self {
+        self.refetch_cooldown = cooldown;
+        self
+    }
+
+    /// The verifier. No request is made until the first token is verified.
+    ///
+    /// ```
+    /// let verifier = scope_core::auth::AuthClient::new().verifier_builder().build();
+    /// # let _ = verifier;
+    /// ```
+    pub fn build(self) -> Verifier {
+        let jwks_url = format!("{}{JWKS_PATH}", self.client.base_url());
+        Verifier {
+            inner: Arc::new(Inner {
+                client: self.client,
+                jwks_url,
+                ignore_expiry: self.ignore_expiry,
+                leeway: self.leeway,
+                refetch_cooldown: self.refetch_cooldown,
+                keys: RwLock::new(Arc::default()),
+                fetch: tokio::sync::Mutex::new(None),
+            }),
+        }
+    }
+}
+
+impl AuthClient {
+    /// A [`Verifier`] with default options for tokens of this client's auth server, fetching
+    /// keys through this client's HTTP connection pool, timeouts and safety rules.
+    ///
+    /// ```
+    /// let verifier = scope_core::auth::AuthClient::builder()
+    ///     .domain("commercelayer.co")
+    ///     .build()?
+    ///     .verifier();
+    /// assert_eq!(verifier.jwks_url(), "https://auth.commercelayer.co/.well-known/jwks.json");
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn verifier(&self) -> Verifier {
+        self.verifier_builder().build()
+    }
+
+    /// A [`VerifierBuilder`] for tokens of this client's auth server.
+    ///
+    /// ```
+    /// let verifier = scope_core::auth::AuthClient::new().verifier_builder().ignore_expiry(true).build();
+    /// # let _ = verifier;
+    /// ```
+    pub fn verifier_builder(&self) -> VerifierBuilder {
+        Verifier::builder(self)
+    }
+}
+
+impl Verifier {
+    /// A builder for a verifier of tokens issued by `client`'s auth server.
+    ///
+    /// ```
+    /// let client = scope_core::auth::AuthClient::new();
+    /// let verifier = scope_core::auth::Verifier::builder(&client).build();
+    /// # let _ = verifier;
+    /// ```
+    pub fn builder(client: &AuthClient) -> VerifierBuilder {
+        VerifierBuilder {
+            client: client.clone(),
+            ignore_expiry: false,
+            leeway: Duration::ZERO,
+            refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
+        }
+    }
+
+    /// Where the keys are fetched from: `{base URL}/.well-known/jwks.json`.
+    ///
+    /// ```
+    /// let verifier = scope_core::auth::AuthClient::new().verifier();
+    /// assert!(verifier.jwks_url().ends_with("/.well-known/jwks.json"));
+    /// ```
+    pub fn jwks_url(&self) -> &str {
+        &self.inner.jwks_url
+    }
+
+    /// Checks `token`'s signature and expiry, and returns its claims.
+    ///
+    /// Checks, in order: the token is a JWT; its header says `alg: RS512` and names a `kid`;
+    /// the key of that `kid` (fetched if unknown); the signature over header and payload; and,
+    /// unless expiry is ignored, that `exp` is present and not past.
+    ///
+    /// ```no_run
+    /// # async fn run(token_text: &str) -> Result<(), scope_core::auth::VerifyError> {
+    /// let verifier = scope_core::auth::AuthClient::new().verifier();
+    /// let claims = verifier.verify(token_text).await?;
+    /// println!("{:?}", claims.application);
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`VerifyError`] saying which check failed. None of them repeats the token's text.
+    pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
+        let parts = split_jwt(token)?;
+        let header = decode_json_object(parts.header, JwtPart::Header)?;
+        let claims = claims_from_payload(parts.payload)?;
+        match header.get("alg").and_then(Value::as_str) {
+            Some(ALGORITHM) => {}
+            found => {
+                return Err(VerifyError::Algorithm {
+                    found: found.map(printable),
+                });
+            }
+        }
+        let kid = header
+            .get("kid")
+            .and_then(Value::as_str)
+            .ok_or(VerifyError::MissingKeyId)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(parts.signature)
+            .map_err(|_| VerifyError::BadSignature)?;
+
+        let key = self.key(kid).await?;
+        // The aws-lc backend is named here, not found through jsonwebtoken's process-wide
+        // default, which panics when a build enables both backends.
+        let verifier = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(
+            &Algorithm::RS512,
+            &key,
+        )
+        .map_err(|_| VerifyError::BadSignature)?;
+        verifier
+            .verify(parts.signing_input.as_bytes(), &signature)
+            .map_err(|_| VerifyError::BadSignature)?;
+
+        if !self.inner.ignore_expiry {
+            let exp = claims.expires_at().ok_or(VerifyError::MissingExpiry)?;
+            let deadline = exp.checked_add(self.inner.leeway).unwrap_or(exp);
+            if SystemTime::now() >= deadline {
+                return Err(VerifyError::Expired { expired_at: exp });
+            }
+        }
+        Ok(claims)
+    }
+
+    /// Checks a [`Token`] this program holds: see [`Verifier::verify`].
+    ///
+    /// ```no_run
+    /// # async fn run(token: scope_core::auth::Token) -> Result<(), scope_core::auth::VerifyError> {
+    /// let claims = scope_core::auth::AuthClient::new().verifier().verify_token(&token).await?;
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Verifier::verify`].
+    pub async fn verify_token(&self, token: &Token) -> Result<Claims, VerifyError> {
+        self.verify(token.access_token().expose_secret()).await
+    }
+
+    /// The key named `kid`: from the cache, or after one shared fetch.
+    async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, VerifyError> {
+        let seen = self.key_set();
+        if let Some(key) = seen.keys.get(kid) {
+            return Ok(Arc::clone(key));
+        }
+        let mut last_fetch = self.inner.fetch.lock().await;
+        // Someone else may have fetched while this caller waited: use their result.
+        let current = self.key_set();
+        if current.generation != seen.generation {
+            return current
+                .keys
+                .get(kid)
+                .cloned()
+                .ok_or_else(|| VerifyError::unknown_key(kid));
+        }
+        if let Some(at) = *last_fetch
+            && at.elapsed() < self.inner.refetch_cooldown
+        {
+            return Err(VerifyError::unknown_key(kid));
+        }
+        let fetched = self.fetch_keys().await;
+        *last_fetch = Some(Instant::now());
+        let keys = fetched?;
+        let key = keys.get(kid).cloned();
+        let next = Arc::new(KeySet {
+            generation: current.generation + 1,
+            keys,
+        });
+        *self.inner.keys.write().unwrap_or_else(|e| e.into_inner()) = next;
+        key.ok_or_else(|| VerifyError::unknown_key(kid))
+    }
+
+    fn key_set(&self) -> Arc<KeySet> {
+        Arc::clone(&self.inner.keys.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    async fn fetch_keys(&self) -> Result<HashMap<String, Arc<DecodingKey>>, VerifyError> {
+        let body = self
+            .inner
+            .client
+            .get_json_document(&self.inner.jwks_url)
+            .await
+            .map_err(VerifyError::KeysUnavailable)?;
+        parse_key_set(&body)
+    }
+}
+
+impl AuthClient {
+    /// GETs a JSON document from the auth server, through this client's pool, timeouts,
+    /// redirect refusal and size bound.
+    async fn get_json_document(&self, url: &str) -> Result<Vec<u8>, AuthError> {
+        let config = &*self.config;
+        // A key set holds a few keys of about 700 bytes each: allow more than a token response.
+        let limit = config.max_response_bytes.max(MIN_KEY_SET_BYTES);
+        let url = reqwest::Url::parse(url).map_err(|err| {
+            AuthError::InvalidConfig(format!("the key set URL is not a URL: {err}"))
+        })?;
+        let mut headers = config.headers.clone();
+        headers.remove(reqwest::header::CONTENT_TYPE);
+        let request = self
+            .http
+            .get(url.clone())
+            .headers(headers)
+            .timeout(config.timeout);
+        let mut response = request
+            .send()
+            .await
+            .map_err(|err| send_error(err, config))?;
+        if response.url() != &url {
+            return Err(AuthError::InvalidConfig(
+                "the HTTP client given to the builder followed a redirect while fetching the signing \
+                 keys: build it with `redirect(reqwest::redirect::Policy::none())`"
+                    .into(),
+            ));
+        }
+        let status = response.status().as_u16();
+        let head = Head::new(response.status(), response.headers());
+        if let Some(err) = head.early_error(limit) {
+            return Err(err);
+        }
+        match status {
+            200..=299 => {}
+            429 => {
+                return Err(AuthError::RateLimited {
+                    retry_after: None,
+                    errors: Vec::new(),
+                });
+            }
+            400..=499 => {
+                return Err(AuthError::Rejected {
+                    status,
+                    errors: Vec::new(),
+                });
+            }
+            _ => {
+                return Err(AuthError::Server {
+                    status,
+                    retry_after: None,
+                    errors: Vec::new(),
+                });
+            }
+        }
+        let mut body = BoundedBody::new(&head, limit);
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|err| send_error(err, config))?
+        {
+            body.push(&chunk, &head)?;
+        }
+        Ok(body.bytes().to_vec())
+    }
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let known: Vec<String> = self.key_set().keys.keys().cloned().collect();
+        f.debug_struct("Verifier")
+            .field("jwks_url", &self.inner.jwks_url)
+            .field("ignore_expiry", &self.inner.ignore_expiry)
+            .field("leeway", &self.inner.leeway)
+            .field("refetch_cooldown", &self.inner.refetch_cooldown)
+            .field("known_kids", &known)
+            .finish()
+    }
+}
+
+/// The RSA signing keys of a JWKS document, by `kid`. Keys of other types or uses are skipped:
+/// a key set may publish them beside the RS512 ones.
+fn parse_key_set(body: &[u8]) -> Result<HashMap<String, Arc<DecodingKey>>, VerifyError> {
+    let invalid = |why: &'static str| VerifyError::InvalidKeySet { reason: why };
+    let document: Value =
+        serde_json::from_slice(body).map_err(|_| invalid("the document is not JSON"))?;
+    let entries = document
+        .get("keys")
+        .and_then(Value::as_array)
+        .ok_or(invalid("the document has no `keys` array"))?;
+    let mut keys = HashMap::with_capacity(entries.len());
+    for entry in entries {
+        let field = |name: &str| entry.get(name).and_then(Value::as_str);
+        let is_rsa = field("kty") == Some("RSA");
+        let for_signing = matches!(field("use"), None | Some("sig"));
+        let for_rs512 = matches!(field("alg"), None | Some(ALGORITHM));
+        if !(is_rsa && for_signing && for_rs512) {
+            continue;
+        }
+        let (Some(kid), Some(n), Some(e)) = (field("kid"), field("n"), field("e")) else {
+            continue;
+        };
+        if let Ok(key) = DecodingKey::from_rsa_components(n, e) {
+            keys.insert(kid.to_owned(), Arc::new(key));
+        }
+    }
+    Ok(keys)
+}
+
+/// Header values come from an unverified token: keep them short and printable in messages.
+fn printable(text: &str) -> String {
+    const LIMIT: usize = 64;
+    let mut out: String = text
+        .chars()
+        .take(LIMIT)
+        .map(|c| if c.is_ascii_graphic() { c } else { '?' })
+        .collect();
+    if text.chars().count() > LIMIT {
+        out.push('…');
+    }
+    out
+}
+
+/// Why a token was not accepted by [`Verifier::verify`].
+///
+/// ```
+/// use scope_core::auth::VerifyError;
+///
+/// let err = VerifyError::Algorithm { found: Some("none".into()) };
+/// assert!(err.to_string().contains("RS512"));
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum VerifyError {
+    /// The text is not a JWT with a JSON header and payload.
+    Malformed(ClaimsError),
+    /// The header's `alg` is not `RS512` (`None` when the header has no `alg`). Tokens with
+    /// `alg: none` land here.
+    Algorithm {
+        /// The `alg` the header named, shortened and made printable.
+        found: Option<String>,
+    },
+    /// The header names no `kid`, so no key can be chosen.
+    MissingKeyId,
+    /// No key of the auth server has this `kid`, even after fetching the key set again.
+    UnknownKeyId {
+        /// The `kid` the header named, shortened and made printable.
+        kid: String,
+    },
+    /// The signature does not match header and payload under the named key: the token was
+    /// altered, or signed by someone else.
+    BadSignature,
+    /// The signature is genuine but the token expired at `expired_at`.
+    Expired {
+        /// The token's `exp`.
+        expired_at: SystemTime,
+    },
+    /// The token has no `exp` claim, so it cannot be checked for expiry.
+    MissingExpiry,
+    /// The key set could not be fetched.
+    KeysUnavailable(AuthError),
+    /// The key set was fetched but is not a JWKS document.
+    InvalidKeySet {
+        /// What is wrong with it.
+        reason: &'static str,
+    },
+}
+
+impl VerifyError {
+    fn unknown_key(kid: &str) -> Self {
+        Self::UnknownKeyId {
+            kid: printable(kid),
+        }
+    }
+}
+
+impl From<ClaimsError> for VerifyError {
+    fn from(err: ClaimsError) -> Self {
+        Self::Malformed(err)
+    }
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Malformed(err) => fmt::Display::fmt(err, f),
+            Self::Algorithm { found: Some(alg) } => write!(
+                f,
+                "the access token is signed with `{alg}`, but Commerce Layer signs with `{ALGORITHM}` \
+                 only; the token is forged or not from Commerce Layer"
+            ),
+            Self::Algorithm { found: None } => write!(
+                f,
+                "the access token's header names no algorithm (`alg`); Commerce Layer tokens say \
+                 `{ALGORITHM}`"
+            ),
+            Self::MissingKeyId => f.write_str(
+                "the access token's header names no key (`kid`), so its signature cannot be checked",
+            ),
+            Self::UnknownKeyId { kid } => write!(
+                f,
+                "the auth server publishes no key `{kid}`; the token is from another auth server \
+                 (check the client's base URL or domain) or forged"
+            ),
+            Self::BadSignature => f.write_str(
+                "the access token's signature does not match its content: it was altered or not \
+                 signed by this auth server",
+            ),
+            Self::Expired { expired_at } => {
+                let ago = SystemTime::now()
+                    .duration_since(*expired_at)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0);
+                write!(
+                    f,
+                    "the access token expired {ago} s ago; request a new one (or, to read an old \
+                     token, build the verifier with `ignore_expiry(true)`)"
+                )
+            }
+            Self::MissingExpiry => f.write_str(
+                "the access token has no expiry (`exp`), so it cannot be checked for expiry; build \
+                 the verifier with `ignore_expiry(true)` to accept it",
+            ),
+            Self::KeysUnavailable(err) => {
+                write!(f, "the auth server's signing keys could not be fetched: {err}")
+            }
+            Self::InvalidKeySet { reason } => write!(
+                f,
+                "the auth server's signing keys could not be read: {reason}; check the client's \
+                 base URL"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for VerifyError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Malformed(err) => Some(err),
+            Self::KeysUnavailable(err) => Some(err),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_set_keeps_rsa_signing_keys_only() {
+        let body = br#"{"keys": [
+            {"kty": "RSA", "kid": "a", "use": "sig", "alg": "RS512", "n": "AQAB", "e": "AQAB"},
+            {"kty": "RSA", "kid": "b", "n": "AQAB", "e": "AQAB"},
+            {"kty": "RSA", "kid": "enc", "use": "enc", "n": "AQAB", "e": "AQAB"},
+            {"kty": "RSA", "kid": "hs", "alg": "HS512", "n": "AQAB", "e": "AQAB"},
+            {"kty": "EC", "kid": "ec", "crv": "P-256", "x": "AQAB", "y": "AQAB"},
+            {"kty": "RSA", "n": "AQAB", "e": "AQAB"},
+            {"kty": "RSA", "kid": "bad", "n": "!!", "e": "AQAB"},
+            "not an object"
+        ]}"#;
+        let keys = parse_key_set(body).unwrap();
+        let mut kids: Vec<_> = keys.keys().map(String::as_str).collect();
+        kids.sort_unstable();
+        assert_eq!(kids, ["a", "b"]);
+    }
+
+    #[test]
+    fn key_set_that_is_not_jwks_is_an_error() {
+        for body in [&b"<html>"[..], b"{}", br#"{"keys": {}}"#] {
+            let err = parse_key_set(body).unwrap_err();
+            assert!(matches!(err, VerifyError::InvalidKeySet { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn header_values_are_shortened_and_printable() {
+        assert_eq!(printable("RS512"), "RS512");
+        assert_eq!(printable("a\nb"), "a?b");
+        let long = "k".repeat(100);
+        assert_eq!(printable(&long).chars().count(), 65);
+    }
+}
