@@ -1,0 +1,241 @@
+//! [`BlockingTokenSource`]: the [`TokenSource`](super::TokenSource) for
+//! synchronous programs (feature `blocking`).
+
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::task::{Context, Poll, Wake, Waker};
+use std::thread::{self, Thread};
+
+use super::blocking::AuthClient;
+use super::cache::{self, Core};
+use super::store::{StoreError, StoredToken};
+use super::token_source::{Requester, TokenError, TokenSourceBuilder};
+use super::{AuthError, Credentials, Token};
+
+/// A cached access token for one set of credentials, renewed before it
+/// expires, for threads: the same rules as [`TokenSource`](super::TokenSource).
+///
+/// While the token has more than the margin of life left,
+/// [`token`](BlockingTokenSource::token) returns it at once. Past the margin
+/// the first caller starts the renewal on a short-lived thread and everyone
+/// keeps the valid token meanwhile. With no valid token, one caller makes the
+/// request and the other threads wait for its answer. Failed renewals keep the
+/// valid token and back off; only with no valid token left is the error
+/// returned. The [`TokenStore`](super::TokenStore)'s futures are run on the
+/// calling thread.
+///
+/// Like the blocking client, build and use it outside an async runtime.
+///
+/// ```no_run
+/// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials, ExposeSecret};
+/// use scope_core::scopes;
+///
+/// let credentials = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+/// let tokens = BlockingTokenSource::new(AuthClient::new(), credentials);
+/// let token = tokens.token()?;
+/// let _header = format!("Bearer {}", token.access_token().expose_secret());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone)]
+pub struct BlockingTokenSource {
+    core: Arc<Core<Token, AuthError>>,
+    requester: Arc<Requester<AuthClient>>,
+}
+
+impl Requester<AuthClient> {
+    fn request_blocking(&self) -> Result<Token, AuthError> {
+        if !self.skip_store_once()
+            && let Some(token) = self.usable(block_on(self.store.get(&self.key)))
+        {
+            return Ok(token);
+        }
+        let token = self.client.request_token(&self.credentials)?;
+        // A store that fails to save costs other processes a request, not this one its token.
+        let _ = block_on(self.store.put(&self.key, StoredToken::from_token(&token)));
+        Ok(token)
+    }
+}
+
+impl BlockingTokenSource {
+    /// A source with the default margin, jitter, backoff and an in-memory store.
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    ///
+    /// let tokens = BlockingTokenSource::new(AuthClient::new(), Credentials::integration("id", "secret", None));
+    /// assert_eq!(tokens.credentials().client_id(), "id");
+    /// ```
+    pub fn new(client: AuthClient, credentials: Credentials) -> BlockingTokenSource {
+        let builder = TokenSourceBuilder::new(client, credentials);
+        let base_url = builder.client.base_url().to_owned();
+        let (core, requester) = builder.assemble(&base_url);
+        BlockingTokenSource {
+            core: Arc::new(core),
+            requester: Arc::new(requester),
+        }
+    }
+
+    /// A builder to set the refresh margin and jitter, the backoff, or a shared
+    /// [`TokenStore`](super::TokenStore).
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    ///
+    /// let tokens = BlockingTokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
+    ///     .refresh_margin(Duration::from_secs(600))
+    ///     .build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn builder(client: AuthClient, credentials: Credentials) -> TokenSourceBuilder<AuthClient> {
+        TokenSourceBuilder::new(client, credentials)
+    }
+
+    /// A valid access token: the cached one while it has more than the margin
+    /// left, otherwise from one request shared with every concurrent caller.
+    ///
+    /// # Errors
+    ///
+    /// Only when no valid token is cached and the request failed (or failed a
+    /// moment ago and the source is backing off).
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::BlockingTokenSource;
+    /// # fn run(tokens: BlockingTokenSource) {
+    /// match tokens.token() {
+    ///     Ok(token) => println!("valid for {:?}", token.remaining()),
+    ///     Err(err) => eprintln!("{err}"),
+    /// }
+    /// # }
+    /// ```
+    pub fn token(&self) -> Result<Arc<Token>, TokenError> {
+        if let Some(token) = self.core.fresh() {
+            return Ok(token);
+        }
+        let requester = Arc::clone(&self.requester);
+        cache::get_blocking(&self.core, move || requester.request_blocking())
+            .map_err(TokenError::from)
+    }
+
+    /// Drops the cached token, here and in the store, so the next call to
+    /// [`token`](BlockingTokenSource::token) asks the server: call it when the
+    /// Core API answers 401 with a token from this source.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails to remove its copy. The source itself will not
+    /// load that copy again either way.
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::BlockingTokenSource;
+    /// # fn run(tokens: BlockingTokenSource) -> Result<(), Box<dyn std::error::Error>> {
+    /// tokens.invalidate()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn invalidate(&self) -> Result<(), StoreError> {
+        self.requester.skip_store.store(true, Ordering::Release);
+        self.core.invalidate();
+        block_on(self.requester.store.remove(&self.requester.key))
+    }
+
+    /// The credentials tokens are requested with.
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    ///
+    /// let tokens = BlockingTokenSource::new(AuthClient::new(), Credentials::integration("id", "s", None));
+    /// assert_eq!(tokens.credentials().client_id(), "id");
+    /// ```
+    pub fn credentials(&self) -> &Credentials {
+        &self.requester.credentials
+    }
+
+    /// The key tokens are kept under in the store (see
+    /// [`TokenSource::store_key`](super::TokenSource::store_key)).
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    ///
+    /// let tokens = BlockingTokenSource::new(AuthClient::new(), Credentials::integration("id", "s", None));
+    /// assert_eq!(tokens.store_key(), "https://auth.commercelayer.io|id|");
+    /// ```
+    pub fn store_key(&self) -> &str {
+        &self.requester.key
+    }
+}
+
+impl TokenSourceBuilder<AuthClient> {
+    /// The blocking source.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`] when the backoff is zero or its maximum is
+    /// shorter than its start.
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    /// let tokens = BlockingTokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None)).build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn build(self) -> Result<BlockingTokenSource, AuthError> {
+        self.check()?;
+        let base_url = self.client.base_url().to_owned();
+        let (core, requester) = self.assemble(&base_url);
+        Ok(BlockingTokenSource {
+            core: Arc::new(core),
+            requester: Arc::new(requester),
+        })
+    }
+}
+
+impl fmt::Debug for BlockingTokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BlockingTokenSource")
+            .field("credentials", &self.requester.credentials)
+            .field("policy", self.core.policy())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Runs a store's future on this thread, parking it while the future waits.
+fn block_on<F: Future>(future: F) -> F::Output {
+    struct Unpark(Thread);
+    impl Wake for Unpark {
+        fn wake(self: Arc<Self>) {
+            self.0.unpark();
+        }
+    }
+    let waker = Waker::from(Arc::new(Unpark(thread::current())));
+    let mut context = Context::from_waker(&waker);
+    let mut future = pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut context) {
+            return output;
+        }
+        thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn block_on_runs_a_future_woken_from_another_thread() {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        thread::spawn(move || {
+            thread::sleep(std::time::Duration::from_millis(20));
+            sender.send(42).unwrap();
+        });
+        assert_eq!(block_on(receiver).unwrap(), 42);
+    }
+
+    #[test]
+    fn sources_are_cheap_shareable_handles() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<BlockingTokenSource>();
+    }
+}

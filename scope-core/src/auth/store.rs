@@ -1,0 +1,527 @@
+//! Where tokens are kept between requests: the [`TokenStore`] trait and the
+//! in-memory [`MemoryStore`].
+//!
+//! A [`TokenSource`](super::TokenSource) keeps its own token in memory for the
+//! hot path; the store is where it looks before asking the auth server, and
+//! where it saves each new token. With a store shared between processes (Redis,
+//! a database), a fleet asks the server once per credential instead of once per
+//! process. Such a store saves a [`StoredToken`]: plain fields and an absolute
+//! wall-clock expiry, since a monotonic `Instant` means nothing in another
+//! process.
+
+use std::collections::HashMap;
+use std::error::Error as StdError;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use secrecy::SecretString;
+
+use super::token::Token;
+
+/// The future a [`TokenStore`] method returns: boxed, so the trait can be used
+/// as `Arc<dyn TokenStore>`.
+pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
+
+/// A place to keep tokens, by key: the in-memory [`MemoryStore`], or a store
+/// shared between processes that you write.
+///
+/// Keys come from [`TokenSource`](super::TokenSource): the auth server's URL,
+/// the client id and the scope, joined by `|`. They hold no secret. A store
+/// returns what was put under a key until it is removed; it may forget a token
+/// once [`StoredToken::expires_at`] has passed. Errors are reported to the
+/// source, which then carries on without the store (asking the auth server).
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::sync::Mutex;
+/// use scope_core::auth::{StoreFuture, StoredToken, TokenStore};
+///
+/// /// A store that keeps each token as one line of text, as a key-value
+/// /// server would.
+/// #[derive(Default)]
+/// struct TextStore(Mutex<HashMap<String, String>>);
+///
+/// impl TokenStore for TextStore {
+///     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+///         let text = self.0.lock().unwrap().get(key).cloned();
+///         Box::pin(async move { Ok(text.and_then(|text| StoredToken::from_line(&text))) })
+///     }
+///     fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()> {
+///         self.0.lock().unwrap().insert(key.to_owned(), token.to_line());
+///         Box::pin(async { Ok(()) })
+///     }
+///     fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+///         self.0.lock().unwrap().remove(key);
+///         Box::pin(async { Ok(()) })
+///     }
+/// }
+/// ```
+pub trait TokenStore: Send + Sync + 'static {
+    /// The token kept under `key`, if any.
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>>;
+
+    /// Keeps `token` under `key`, replacing what was there.
+    fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()>;
+
+    /// Forgets the token under `key` (a no-op when there is none).
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+}
+
+/// A token as a store keeps it: the server's fields and an absolute wall-clock
+/// expiry. `Debug` hides the access token.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use scope_core::auth::{StoredToken, Token};
+///
+/// let token = Token::new("abc", Duration::from_secs(7200), "market:all", 1_732_800_000);
+/// let stored = StoredToken::from_token(&token);
+/// assert!(stored.expires_at() > SystemTime::now() + Duration::from_secs(7100));
+/// assert!(!format!("{stored:?}").contains("abc"));
+/// let back = stored.to_token().unwrap();
+/// assert_eq!(back.scope(), "market:all");
+/// ```
+#[derive(Clone)]
+pub struct StoredToken {
+    access_token: SecretString,
+    token_type: String,
+    expires_in: Duration,
+    scope: String,
+    created_at: i64,
+    expires_at: SystemTime,
+}
+
+impl StoredToken {
+    /// A record from its fields, for stores that load one they saved.
+    /// `expires_in` is the lifetime the server granted; `expires_at` the
+    /// wall-clock instant the token stops being valid.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::StoredToken;
+    ///
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(7200), "market:all", 0,
+    ///     SystemTime::now() + Duration::from_secs(3600));
+    /// assert!(stored.to_token().unwrap().remaining() > Duration::from_secs(3500));
+    /// ```
+    pub fn new(
+        access_token: impl Into<String>,
+        token_type: impl Into<String>,
+        expires_in: Duration,
+        scope: impl Into<String>,
+        created_at: i64,
+        expires_at: SystemTime,
+    ) -> StoredToken {
+        StoredToken {
+            access_token: SecretString::from(access_token.into()),
+            token_type: token_type.into(),
+            expires_in,
+            scope: scope.into(),
+            created_at,
+            expires_at,
+        }
+    }
+
+    /// The record of `token`, its wall-clock expiry taken from what remains of
+    /// its life now.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{StoredToken, Token};
+    ///
+    /// let stored = StoredToken::from_token(&Token::new("abc", Duration::from_secs(60), "market:all", 0));
+    /// assert_eq!(stored.scope(), "market:all");
+    /// ```
+    pub fn from_token(token: &Token) -> StoredToken {
+        let expires_at = SystemTime::now()
+            .checked_add(token.remaining())
+            .unwrap_or(SystemTime::now());
+        StoredToken {
+            access_token: token.access_token().clone(),
+            token_type: token.token_type().to_owned(),
+            expires_in: token.expires_in(),
+            scope: token.scope().to_owned(),
+            created_at: token.created_at(),
+            expires_at,
+        }
+    }
+
+    /// The token again, its monotonic expiry taken from what remains of its
+    /// life now; `None` once it has expired.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::StoredToken;
+    ///
+    /// let old = StoredToken::new("abc", "bearer", Duration::from_secs(60), "market:all", 0, SystemTime::UNIX_EPOCH);
+    /// assert!(old.to_token().is_none());
+    /// ```
+    pub fn to_token(&self) -> Option<Token> {
+        let remaining = self.remaining();
+        if remaining.is_zero() {
+            return None;
+        }
+        let now = super::now();
+        Some(Token::from_parts(
+            secrecy::ExposeSecret::expose_secret(&self.access_token).to_owned(),
+            self.token_type.clone(),
+            self.expires_in,
+            self.scope.clone(),
+            self.created_at,
+            now.checked_add(remaining)?,
+        ))
+    }
+
+    /// The access token.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::{ExposeSecret, StoredToken};
+    ///
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 0, SystemTime::now());
+    /// assert_eq!(stored.access_token().expose_secret(), "abc");
+    /// ```
+    pub fn access_token(&self) -> &SecretString {
+        &self.access_token
+    }
+
+    /// The token type the server sent (`bearer`).
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use scope_core::auth::StoredToken;
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 0, SystemTime::now());
+    /// assert_eq!(stored.token_type(), "bearer");
+    /// ```
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// The lifetime the server granted.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use scope_core::auth::StoredToken;
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 0, SystemTime::now());
+    /// assert_eq!(stored.expires_in(), Duration::from_secs(60));
+    /// ```
+    pub fn expires_in(&self) -> Duration {
+        self.expires_in
+    }
+
+    /// The scope the server granted, as text.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use scope_core::auth::StoredToken;
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(60), "market:all", 0, SystemTime::now());
+    /// assert_eq!(stored.scope(), "market:all");
+    /// ```
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// When the server created the token, in Unix seconds.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use scope_core::auth::StoredToken;
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 1_732_800_000, SystemTime::now());
+    /// assert_eq!(stored.created_at(), 1_732_800_000);
+    /// ```
+    pub fn created_at(&self) -> i64 {
+        self.created_at
+    }
+
+    /// The wall-clock instant the token expires.
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use scope_core::auth::StoredToken;
+    /// let at = SystemTime::now() + Duration::from_secs(60);
+    /// assert_eq!(StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 0, at).expires_at(), at);
+    /// ```
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// How long the token stays valid from now, on the wall clock (zero once
+    /// expired).
+    ///
+    /// ```
+    /// # use std::time::{Duration, SystemTime};
+    /// # use scope_core::auth::StoredToken;
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 0, SystemTime::now());
+    /// assert_eq!(stored.remaining(), Duration::ZERO);
+    /// ```
+    pub fn remaining(&self) -> Duration {
+        self.expires_at
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    }
+
+    /// The record as one line of text, for stores that keep strings: the
+    /// expiry in Unix milliseconds, the lifetime in seconds, the creation time,
+    /// the token type, the access token and the scope, separated by spaces (the
+    /// scope last: it may hold spaces, or be empty). The line holds the access
+    /// token: keep it as secret as the token.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::{ExposeSecret, StoredToken};
+    ///
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(7200), "market:all", 7,
+    ///     SystemTime::UNIX_EPOCH + Duration::from_millis(1_732_807_200_000));
+    /// assert_eq!(stored.to_line(), "1732807200000 7200 7 bearer abc market:all");
+    /// let back = StoredToken::from_line(&stored.to_line()).unwrap();
+    /// assert_eq!(back.access_token().expose_secret(), "abc");
+    /// assert_eq!(back.expires_at(), stored.expires_at());
+    /// ```
+    pub fn to_line(&self) -> String {
+        let expires_ms = self
+            .expires_at
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_millis();
+        format!(
+            "{expires_ms} {} {} {} {} {}",
+            self.expires_in.as_secs(),
+            self.created_at,
+            self.token_type,
+            secrecy::ExposeSecret::expose_secret(&self.access_token),
+            self.scope,
+        )
+    }
+
+    /// Reads a line written by [`StoredToken::to_line`]; `None` when it is not
+    /// one.
+    ///
+    /// ```
+    /// use scope_core::auth::StoredToken;
+    ///
+    /// assert!(StoredToken::from_line("not a token").is_none());
+    /// assert!(StoredToken::from_line("1 2 3 bearer abc market:all").is_some());
+    /// ```
+    pub fn from_line(line: &str) -> Option<StoredToken> {
+        let mut fields = line.splitn(6, ' ');
+        let expires_ms: u64 = fields.next()?.parse().ok()?;
+        let expires_in: u64 = fields.next()?.parse().ok()?;
+        let created_at: i64 = fields.next()?.parse().ok()?;
+        let token_type = fields.next().filter(|token_type| !token_type.is_empty())?;
+        let access_token = fields.next().filter(|token| !token.is_empty())?;
+        let scope = fields.next()?;
+        Some(StoredToken::new(
+            access_token,
+            token_type,
+            Duration::from_secs(expires_in),
+            scope,
+            created_at,
+            UNIX_EPOCH.checked_add(Duration::from_millis(expires_ms))?,
+        ))
+    }
+}
+
+impl fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("access_token", &"[REDACTED]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .field("created_at", &self.created_at)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+/// A [`TokenStore`] failed: what it was doing, and its own error as the source.
+///
+/// ```
+/// use std::error::Error;
+/// use scope_core::auth::StoreError;
+///
+/// let err = StoreError::new("connection refused");
+/// assert_eq!(err.to_string(), "the token store failed: connection refused");
+/// ```
+#[derive(Debug)]
+pub struct StoreError {
+    source: Box<dyn StdError + Send + Sync>,
+}
+
+impl StoreError {
+    /// Wraps a store's own error.
+    ///
+    /// ```
+    /// let err = scope_core::auth::StoreError::new(std::io::Error::other("disk full"));
+    /// assert!(err.to_string().contains("disk full"));
+    /// ```
+    pub fn new(source: impl Into<Box<dyn StdError + Send + Sync>>) -> StoreError {
+        StoreError {
+            source: source.into(),
+        }
+    }
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the token store failed: {}", self.source)
+    }
+}
+
+impl StdError for StoreError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&*self.source)
+    }
+}
+
+/// The default [`TokenStore`]: a map in this process's memory. Clones share
+/// the map, so sources built with clones of one store share their tokens.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use scope_core::auth::{MemoryStore, StoredToken, TokenStore};
+///
+/// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+/// let store = MemoryStore::new();
+/// let token = StoredToken::new("abc", "bearer", Duration::from_secs(60), "market:all", 0,
+///     SystemTime::now() + Duration::from_secs(60));
+/// store.put("key", token).await?;
+/// assert_eq!(store.get("key").await?.unwrap().scope(), "market:all");
+/// store.remove("key").await?;
+/// assert!(store.get("key").await?.is_none());
+/// # Ok(()) }
+/// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+/// ```
+#[derive(Clone, Default)]
+pub struct MemoryStore {
+    tokens: Arc<Mutex<HashMap<String, StoredToken>>>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    ///
+    /// ```
+    /// let store = scope_core::auth::MemoryStore::new();
+    /// assert!(store.is_empty());
+    /// ```
+    pub fn new() -> MemoryStore {
+        MemoryStore::default()
+    }
+
+    /// How many tokens the store holds.
+    ///
+    /// ```
+    /// assert_eq!(scope_core::auth::MemoryStore::new().len(), 0);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Whether the store holds no token.
+    ///
+    /// ```
+    /// assert!(scope_core::auth::MemoryStore::new().is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<String, StoredToken>> {
+        // Each write is one map operation: a panic elsewhere cannot leave the
+        // map half-updated.
+        self.tokens
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("tokens", &self.len())
+            .finish()
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        let mut tokens = self.lock();
+        // Expired tokens are dropped when met, so the map does not grow with them.
+        let token = match tokens.get(key) {
+            Some(token) if token.remaining().is_zero() => {
+                tokens.remove(key);
+                None
+            }
+            other => other.cloned(),
+        };
+        Box::pin(std::future::ready(Ok(token)))
+    }
+
+    fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()> {
+        self.lock().insert(key.to_owned(), token);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        self.lock().remove(key);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_round_trip_and_bad_lines_are_refused() {
+        let stored = StoredToken::new(
+            "a.b.c",
+            "bearer",
+            Duration::from_secs(14_400),
+            "market:code:eu stock_location:code:w",
+            -3,
+            UNIX_EPOCH + Duration::from_millis(1_732_814_400_123),
+        );
+        let line = stored.to_line();
+        let back = StoredToken::from_line(&line).unwrap();
+        assert_eq!(back.scope(), stored.scope());
+        assert_eq!(back.expires_at(), stored.expires_at());
+        assert_eq!(back.created_at(), -3);
+        assert_eq!(back.to_line(), line);
+        let unscoped = StoredToken::new("t", "bearer", Duration::ZERO, "", 0, UNIX_EPOCH);
+        assert_eq!(
+            StoredToken::from_line(&unscoped.to_line()).unwrap().scope(),
+            ""
+        );
+        for bad in [
+            "",
+            "1 2 3",
+            "x 2 3 bearer t s",
+            "1 2 3 bearer t",
+            "1 2 3 bearer  s",
+            "1 2 3  t s",
+        ] {
+            assert!(StoredToken::from_line(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn memory_store_forgets_expired_tokens() {
+        let store = MemoryStore::new();
+        let expired = StoredToken::new(
+            "abc",
+            "bearer",
+            Duration::from_secs(60),
+            "",
+            0,
+            SystemTime::now() - Duration::from_secs(1),
+        );
+        store.put("old", expired).await.unwrap();
+        assert_eq!(store.len(), 1);
+        assert!(store.get("old").await.unwrap().is_none());
+        assert!(store.is_empty());
+    }
+}

@@ -1,0 +1,642 @@
+//! [`TokenSource`]: a valid token on every call, from one request per renewal
+//! however many tasks ask.
+
+use std::fmt;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use super::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
+use super::store::{MemoryStore, StoreError, StoredToken, TokenStore};
+use super::{AuthClient, AuthError, Credentials, Token};
+
+/// How long before expiry a token is renewed unless the builder says otherwise.
+/// Commerce Layer issues the next token before the old one expires, so a
+/// renewal in these last minutes gets a fresh one.
+///
+/// ```
+/// assert_eq!(scope_core::auth::DEFAULT_REFRESH_MARGIN.as_secs(), 300);
+/// ```
+pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
+
+/// Up to how much earlier again a token is renewed, picked at random per token
+/// so a fleet started together spreads its renewals over this window.
+///
+/// ```
+/// assert_eq!(scope_core::auth::DEFAULT_REFRESH_JITTER.as_secs(), 60);
+/// ```
+pub const DEFAULT_REFRESH_JITTER: Duration = Duration::from_secs(60);
+
+/// The wait after a first failed request, doubling with each failure up to
+/// [`DEFAULT_BACKOFF_MAX`], unless the builder says otherwise.
+///
+/// ```
+/// assert_eq!(scope_core::auth::DEFAULT_BACKOFF_INITIAL.as_secs(), 1);
+/// ```
+pub const DEFAULT_BACKOFF_INITIAL: Duration = Duration::from_secs(1);
+
+/// The longest wait between failed requests, unless the server's `Retry-After`
+/// asks for more. Two attempts a minute stay far below the auth server's limit
+/// of 30 requests a minute.
+///
+/// ```
+/// assert_eq!(scope_core::auth::DEFAULT_BACKOFF_MAX.as_secs(), 60);
+/// ```
+pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(60);
+
+/// A cached access token for one set of credentials, renewed before it expires.
+///
+/// [`token`](TokenSource::token) returns the cached token while it has more
+/// than the refresh margin of life left: a few nanoseconds, no lock, no request.
+/// Past the margin, the first caller starts one renewal in the background and
+/// everyone keeps the still-valid token until the new one lands. With no valid
+/// token, however many tasks call at once, the server sees one request and
+/// every caller gets its token or its error.
+///
+/// When a renewal fails, the valid token is still served and the renewal is
+/// tried again after a backoff (1 s, doubling to 60 s, at least the server's
+/// `Retry-After`). Only when no valid token remains does `token` fail, and
+/// until the backoff ends it fails at once with the last error, without a
+/// request. Expiry is measured on a monotonic clock from the moment the
+/// request was sent.
+///
+/// Clones share the cache: make one per credentials and clone it into tasks.
+///
+/// ```no_run
+/// use scope_core::auth::{AuthClient, Credentials, ExposeSecret, TokenSource};
+/// use scope_core::scopes;
+///
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// let credentials = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+/// let tokens = TokenSource::new(AuthClient::new(), credentials);
+/// for _ in 0..1000 {
+///     let token = tokens.token().await?; // one request, 999 cache hits
+///     let _header = format!("Bearer {}", token.access_token().expose_secret());
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct TokenSource {
+    core: Arc<Core<Token, AuthError>>,
+    requester: Arc<Requester<AuthClient>>,
+}
+
+/// Makes the requests of a source: the store first, then the auth server.
+pub(crate) struct Requester<C> {
+    pub(crate) client: C,
+    pub(crate) credentials: Credentials,
+    pub(crate) store: Arc<dyn TokenStore>,
+    pub(crate) key: String,
+    /// A stored token is taken only with more life left than this (more than
+    /// the renewal window, or it would be renewed at once).
+    pub(crate) worth_loading: Duration,
+    /// Set by `invalidate`: the stored copy is as stale as the cached one, so
+    /// the next request goes to the server even if removing it failed.
+    pub(crate) skip_store: AtomicBool,
+}
+
+impl<C> Requester<C> {
+    /// The stored token, if the store has one worth using. A failing store
+    /// counts as an empty one: the auth server is asked instead.
+    pub(crate) fn usable(&self, stored: Result<Option<StoredToken>, StoreError>) -> Option<Token> {
+        let stored = stored.ok()??;
+        if stored.remaining() <= self.worth_loading {
+            return None;
+        }
+        stored.to_token()
+    }
+
+    pub(crate) fn skip_store_once(&self) -> bool {
+        self.skip_store.swap(false, Ordering::AcqRel)
+    }
+}
+
+impl Requester<AuthClient> {
+    async fn request(&self) -> Result<Token, AuthError> {
+        if !self.skip_store_once()
+            && let Some(token) = self.usable(self.store.get(&self.key).await)
+        {
+            return Ok(token);
+        }
+        let token = self.client.request_token(&self.credentials).await?;
+        // A store that fails to save costs other processes a request, not this one its token.
+        let _ = self
+            .store
+            .put(&self.key, StoredToken::from_token(&token))
+            .await;
+        Ok(token)
+    }
+}
+
+impl TokenSource {
+    /// A source with the default margin, jitter, backoff and an in-memory store.
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    ///
+    /// let tokens = TokenSource::new(AuthClient::new(), Credentials::integration("id", "secret", None));
+    /// assert_eq!(tokens.credentials().client_id(), "id");
+    /// ```
+    pub fn new(client: AuthClient, credentials: Credentials) -> TokenSource {
+        let builder = TokenSourceBuilder::new(client, credentials);
+        let base_url = builder.client.base_url().to_owned();
+        let (core, requester) = builder.assemble(&base_url);
+        TokenSource {
+            core: Arc::new(core),
+            requester: Arc::new(requester),
+        }
+    }
+
+    /// A builder to set the refresh margin and jitter, the backoff, or a shared
+    /// [`TokenStore`].
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{AuthClient, Credentials, MemoryStore, TokenSource};
+    ///
+    /// let tokens = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "secret", None))
+    ///     .refresh_margin(Duration::from_secs(600))
+    ///     .refresh_jitter(Duration::from_secs(120))
+    ///     .store(MemoryStore::new())
+    ///     .build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn builder(client: AuthClient, credentials: Credentials) -> TokenSourceBuilder<AuthClient> {
+        TokenSourceBuilder::new(client, credentials)
+    }
+
+    /// A valid access token: the cached one while it has more than the margin
+    /// left, otherwise from one request shared with every concurrent caller.
+    ///
+    /// # Errors
+    ///
+    /// Only when no valid token is cached and the request failed (or failed a
+    /// moment ago and the source is backing off): the [`TokenError`] holds the
+    /// [`AuthError`] and when the next request will be made.
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    /// # async fn run(tokens: TokenSource) {
+    /// match tokens.token().await {
+    ///     Ok(token) => println!("valid for {:?}", token.remaining()),
+    ///     Err(err) => eprintln!("{err}"), // says what failed and when the next try is
+    /// }
+    /// # }
+    /// ```
+    pub async fn token(&self) -> Result<Arc<Token>, TokenError> {
+        if let Some(token) = self.core.fresh() {
+            return Ok(token);
+        }
+        // Boxed: the slow path's state stays out of every caller's future.
+        Box::pin(self.renew()).await
+    }
+
+    async fn renew(&self) -> Result<Arc<Token>, TokenError> {
+        let requester = &self.requester;
+        let request = || {
+            let requester = Arc::clone(requester);
+            async move { requester.request().await }
+        };
+        cache::get(&self.core, request)
+            .await
+            .map_err(TokenError::from)
+    }
+
+    /// Drops the cached token, here and in the store, so the next call to
+    /// [`token`](TokenSource::token) asks the server: call it when the Core API
+    /// answers 401 with a token from this source.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails to remove its copy. The source itself will not
+    /// load that copy again either way.
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::TokenSource;
+    /// # async fn run(tokens: TokenSource) -> Result<(), Box<dyn std::error::Error>> {
+    /// let token = tokens.token().await?;
+    /// // ... the Core API answers 401 Unauthorized:
+    /// tokens.invalidate().await?;
+    /// let fresh = tokens.token().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn invalidate(&self) -> Result<(), StoreError> {
+        self.requester.skip_store.store(true, Ordering::Release);
+        self.core.invalidate();
+        self.requester.store.remove(&self.requester.key).await
+    }
+
+    /// The credentials tokens are requested with.
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    ///
+    /// let tokens = TokenSource::new(AuthClient::new(), Credentials::integration("id", "secret", None));
+    /// assert!(!tokens.credentials().is_sales_channel());
+    /// ```
+    pub fn credentials(&self) -> &Credentials {
+        &self.requester.credentials
+    }
+
+    /// The key tokens are kept under in the [`TokenStore`]: the auth server's
+    /// URL, the client id and the scope, joined by `|` (no secret).
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    /// use scope_core::scopes;
+    ///
+    /// let credentials = Credentials::integration("id", "secret", Some(scopes!("market:code:europe")));
+    /// let tokens = TokenSource::new(AuthClient::new(), credentials);
+    /// assert_eq!(tokens.store_key(), "https://auth.commercelayer.io|id|market:code:europe");
+    /// ```
+    pub fn store_key(&self) -> &str {
+        &self.requester.key
+    }
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("credentials", &self.requester.credentials)
+            .field("policy", self.core.policy())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Builds a [`TokenSource`] (or, with the `blocking` feature, a
+/// [`BlockingTokenSource`](super::BlockingTokenSource)).
+///
+/// ```
+/// use std::time::Duration;
+/// use scope_core::auth::{AuthClient, Credentials, TokenSource};
+///
+/// let tokens = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "secret", None))
+///     .backoff(Duration::from_millis(500), Duration::from_secs(30))
+///     .build()?;
+/// # Ok::<(), scope_core::auth::AuthError>(())
+/// ```
+pub struct TokenSourceBuilder<C> {
+    pub(crate) client: C,
+    pub(crate) credentials: Credentials,
+    policy: Policy,
+    store: Option<Arc<dyn TokenStore>>,
+}
+
+impl<C> TokenSourceBuilder<C> {
+    pub(crate) fn new(client: C, credentials: Credentials) -> Self {
+        TokenSourceBuilder {
+            client,
+            credentials,
+            policy: Policy {
+                margin: DEFAULT_REFRESH_MARGIN,
+                jitter: DEFAULT_REFRESH_JITTER,
+                backoff_initial: DEFAULT_BACKOFF_INITIAL,
+                backoff_max: DEFAULT_BACKOFF_MAX,
+            },
+            store: None,
+        }
+    }
+
+    /// Renew a token this long before it expires (default
+    /// [`DEFAULT_REFRESH_MARGIN`]). A token that lives less than twice the
+    /// margin is renewed at half its life.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    /// let builder = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
+    ///     .refresh_margin(Duration::from_secs(600));
+    /// ```
+    pub fn refresh_margin(mut self, margin: Duration) -> Self {
+        self.policy.margin = margin;
+        self
+    }
+
+    /// Renew up to this much earlier again, picked at random per token (default
+    /// [`DEFAULT_REFRESH_JITTER`]; zero turns jitter off).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    /// let builder = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
+    ///     .refresh_jitter(Duration::ZERO);
+    /// ```
+    pub fn refresh_jitter(mut self, jitter: Duration) -> Self {
+        self.policy.jitter = jitter;
+        self
+    }
+
+    /// Wait `initial` after a first failed request, doubling with each failure
+    /// up to `max` (defaults [`DEFAULT_BACKOFF_INITIAL`] and
+    /// [`DEFAULT_BACKOFF_MAX`]). The server's `Retry-After` wins when longer.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    /// let err = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
+    ///     .backoff(Duration::ZERO, Duration::from_secs(1))
+    ///     .build()
+    ///     .unwrap_err();
+    /// assert!(err.to_string().contains("backoff"));
+    /// ```
+    pub fn backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.policy.backoff_initial = initial;
+        self.policy.backoff_max = max;
+        self
+    }
+
+    /// Keep tokens in `store` as well (default: a [`MemoryStore`] of the
+    /// source's own). A store shared between sources, or processes, lets them
+    /// share tokens.
+    ///
+    /// ```
+    /// # use scope_core::auth::{AuthClient, Credentials, MemoryStore, TokenSource};
+    /// let shared = MemoryStore::new();
+    /// let a = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
+    ///     .store(shared.clone())
+    ///     .build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn store(self, store: impl TokenStore) -> Self {
+        self.shared_store(Arc::new(store))
+    }
+
+    /// As [`store`](TokenSourceBuilder::store), for a store already behind an `Arc`.
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use scope_core::auth::{AuthClient, Credentials, MemoryStore, TokenSource, TokenStore};
+    /// let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+    /// let builder = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
+    ///     .shared_store(store);
+    /// ```
+    pub fn shared_store(mut self, store: Arc<dyn TokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// Refuses settings that would hammer the server.
+    pub(crate) fn check(&self) -> Result<(), AuthError> {
+        let policy = self.policy;
+        if policy.backoff_initial.is_zero() {
+            return Err(AuthError::InvalidConfig(
+                "the initial backoff must be longer than zero, or failed requests would be repeated at once; \
+                 pass at least a few milliseconds to TokenSourceBuilder::backoff"
+                    .into(),
+            ));
+        }
+        if policy.backoff_max < policy.backoff_initial {
+            return Err(AuthError::InvalidConfig(format!(
+                "the longest backoff ({:?}) is shorter than the initial one ({:?}); \
+                 pass a maximum at least as long to TokenSourceBuilder::backoff",
+                policy.backoff_max, policy.backoff_initial
+            )));
+        }
+        Ok(())
+    }
+
+    /// Splits the builder into the cache and the requester.
+    pub(crate) fn assemble(self, base_url: &str) -> (Core<Token, AuthError>, Requester<C>) {
+        let policy = self.policy;
+        let requester = Requester {
+            key: format!("{base_url}|{}", self.credentials.cache_key()),
+            client: self.client,
+            credentials: self.credentials,
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            worth_loading: policy.margin.saturating_add(policy.jitter),
+            skip_store: AtomicBool::new(false),
+        };
+        (Core::new(policy, SystemClock), requester)
+    }
+}
+
+impl TokenSourceBuilder<AuthClient> {
+    /// The source.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`] when the backoff is zero or its maximum is
+    /// shorter than its start.
+    ///
+    /// ```
+    /// # use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    /// let tokens = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None)).build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn build(self) -> Result<TokenSource, AuthError> {
+        self.check()?;
+        let base_url = self.client.base_url().to_owned();
+        let (core, requester) = self.assemble(&base_url);
+        Ok(TokenSource {
+            core: Arc::new(core),
+            requester: Arc::new(requester),
+        })
+    }
+}
+
+impl<C> fmt::Debug for TokenSourceBuilder<C> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSourceBuilder")
+            .field("credentials", &self.credentials)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why [`TokenSource::token`] has no token to give: no valid token is cached
+/// and the last request failed. Cheap to clone; every caller that waited for
+/// the failed request gets the same error.
+///
+/// ```
+/// # use scope_core::auth::TokenError;
+/// fn explain(err: &TokenError) -> String {
+///     match err.retry_in() {
+///         Some(wait) => format!("{err} (retrying in {wait:?})"),
+///         None => err.to_string(),
+///     }
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct TokenError {
+    error: Arc<AuthError>,
+    retry_at: Option<Instant>,
+}
+
+impl TokenError {
+    /// The error of the failed request.
+    ///
+    /// ```
+    /// # use scope_core::auth::TokenError;
+    /// fn must_fix_credentials(err: &TokenError) -> bool {
+    ///     err.auth_error().is_unauthorized()
+    /// }
+    /// ```
+    pub fn auth_error(&self) -> &AuthError {
+        &self.error
+    }
+
+    /// How long until the source asks the server again, measured now (zero
+    /// once that moment has come: the next call will ask).
+    ///
+    /// ```
+    /// # use scope_core::auth::TokenError;
+    /// fn wait(err: &TokenError) -> std::time::Duration {
+    ///     err.retry_in().unwrap_or_default()
+    /// }
+    /// ```
+    pub fn retry_in(&self) -> Option<Duration> {
+        self.retry_at
+            .map(|at| at.saturating_duration_since(super::now()))
+    }
+}
+
+impl From<Failure<AuthError>> for TokenError {
+    fn from(failure: Failure<AuthError>) -> Self {
+        TokenError {
+            error: failure.error,
+            retry_at: failure.retry_at,
+        }
+    }
+}
+
+impl fmt::Display for TokenError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "no valid access token: {}", self.error)?;
+        if let Some(wait) = self.retry_in() {
+            write!(
+                f,
+                " (the next request to the auth server will be made in {:.1} s)",
+                wait.as_secs_f64()
+            )?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for TokenError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.error)
+    }
+}
+
+impl Expiring for Token {
+    fn expires_at(&self) -> Instant {
+        Token::expires_at(self)
+    }
+}
+
+impl RetryHint for AuthError {
+    fn retry_after(&self) -> Option<Duration> {
+        AuthError::retry_after(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn credentials() -> Credentials {
+        Credentials::integration("id", "secret", None)
+    }
+
+    #[test]
+    fn bad_backoff_is_refused_with_the_fix() {
+        let zero = TokenSource::builder(AuthClient::new(), credentials())
+            .backoff(Duration::ZERO, Duration::from_secs(1))
+            .build()
+            .unwrap_err();
+        assert!(matches!(zero, AuthError::InvalidConfig(_)));
+        assert!(
+            zero.to_string().contains("TokenSourceBuilder::backoff"),
+            "{zero}"
+        );
+        let inverted = TokenSource::builder(AuthClient::new(), credentials())
+            .backoff(Duration::from_secs(2), Duration::from_secs(1))
+            .build()
+            .unwrap_err();
+        assert!(
+            inverted.to_string().contains("shorter than the initial"),
+            "{inverted}"
+        );
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let tokens = TokenSource::new(
+            AuthClient::new(),
+            Credentials::integration("id", "s3cr3t-value", None),
+        );
+        let text = format!("{tokens:?}");
+        assert!(!text.contains("s3cr3t-value"), "{text}");
+        assert!(text.contains("TokenSource"));
+    }
+
+    #[test]
+    fn sources_are_cheap_shareable_handles() {
+        fn shareable<T: Clone + Send + Sync + 'static>() {}
+        shareable::<TokenSource>();
+        shareable::<TokenError>();
+    }
+
+    #[tokio::test]
+    async fn a_stored_token_with_life_left_is_used_without_a_request() {
+        // The client points at a closed port: any request would fail.
+        let client = AuthClient::builder()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let store = MemoryStore::new();
+        let tokens = TokenSource::builder(client, credentials())
+            .store(store.clone())
+            .build()
+            .unwrap();
+        let stored = StoredToken::new(
+            "from-the-store",
+            "bearer",
+            Duration::from_secs(7200),
+            "market:all",
+            0,
+            std::time::SystemTime::now() + Duration::from_secs(3600),
+        );
+        store.put(tokens.store_key(), stored).await.unwrap();
+        let token = tokens.token().await.unwrap();
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(token.access_token()),
+            "from-the-store"
+        );
+        assert!(token.remaining() > Duration::from_secs(3590));
+
+        // Invalidated: neither the cache nor the store serves it again.
+        tokens.invalidate().await.unwrap();
+        assert!(store.is_empty());
+        let err = tokens.token().await.unwrap_err();
+        assert!(err.retry_in().is_some());
+        assert!(
+            err.to_string().starts_with("no valid access token: "),
+            "{err}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_stored_token_near_its_renewal_is_not_used() {
+        let client = AuthClient::builder()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let store = MemoryStore::new();
+        let tokens = TokenSource::builder(client, credentials())
+            .store(store.clone())
+            .build()
+            .unwrap();
+        let stored = StoredToken::new(
+            "nearly-stale",
+            "bearer",
+            Duration::from_secs(7200),
+            "market:all",
+            0,
+            std::time::SystemTime::now() + DEFAULT_REFRESH_MARGIN,
+        );
+        store.put(tokens.store_key(), stored).await.unwrap();
+        assert!(tokens.token().await.is_err());
+    }
+}
