@@ -24,11 +24,15 @@
 //!
 //! - `macros` (default): [`scope!`] and [`scopes!`].
 //! - `serde`: `Serialize` and `Deserialize` for [`Scope`] and [`ScopeSet`], as text.
+//! - `auth` (default): [`auth`], the async `client_credentials` token client (reqwest, rustls).
+//! - `blocking`: `auth::blocking`, the same client for synchronous programs.
 //!
 //! With `default-features = false` the grammar and the types have no dependencies.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+#[cfg(feature = "auth")]
+pub mod auth;
 mod grammar;
 mod sales_channel;
 mod scope;

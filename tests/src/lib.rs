@@ -1,1 +1,52 @@
-//! Placeholder until the stand-in lands.
+//! A stand-in of Commerce Layer's auth server on 127.0.0.1, for tests,
+//! examples and the test suites of SDKs built on `scope-core`.
+//!
+//! It is a real HTTP server on a free loopback port, running on its own thread
+//! and runtime, so async tests, blocking tests and examples all start it the
+//! same way, in one line. It stops when dropped.
+//!
+//! It enforces the rules of the token endpoint (`POST /oauth/token`):
+//! - the body is JSON with `grant_type: "client_credentials"` and a `client_id`
+//!   of a registered application;
+//! - a sales channel sends no secret and asks for a market or a store in scope;
+//! - an integration's secret is checked (`401 invalid_client` otherwise), and an
+//!   integration that asks for no scope is granted `market:all`;
+//! - scope text follows `scope-core`'s grammar (a bad or duplicate scope is
+//!   `400 invalid_scope`).
+//!
+//! It answers with the documented success body and error shapes, and can be told
+//! to misbehave ([`Misbehaviour`]) or to render errors in another documented
+//! shape ([`ErrorShape`]).
+//!
+//! ```
+//! use scope_core::auth::{blocking::AuthClient, Credentials};
+//! use scope_core::scopes;
+//! use scope_tests::AuthServer;
+//!
+//! let server = AuthServer::start();
+//! server.add_sales_channel("storefront");
+//! let client = AuthClient::builder().base_url(server.base_url()).build()?;
+//! let credentials = Credentials::sales_channel("storefront", scopes!("market:code:europe"))?;
+//! let token = client.request_token(&credentials)?;
+//! assert_eq!(token.scope(), "market:code:europe");
+//! assert_eq!(server.token_requests(), 1);
+//! # Ok::<(), scope_core::auth::AuthError>(())
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod access_token;
+mod answer;
+mod app;
+mod body;
+mod misbehaviour;
+mod received;
+mod router;
+mod server;
+mod state;
+mod token_endpoint;
+
+pub use app::{App, AppKind};
+pub use misbehaviour::{ErrorShape, Misbehaviour};
+pub use received::ReceivedRequest;
+pub use server::AuthServer;

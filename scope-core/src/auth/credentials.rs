@@ -54,7 +54,10 @@ impl Credentials {
     /// let err = Credentials::sales_channel("id", scopes!("market:all")).unwrap_err();
     /// assert!(err.to_string().contains("sales channels require a market in scope"));
     /// ```
-    pub fn sales_channel(client_id: impl Into<String>, scope: ScopeSet) -> Result<Credentials, AuthError> {
+    pub fn sales_channel(
+        client_id: impl Into<String>,
+        scope: ScopeSet,
+    ) -> Result<Credentials, AuthError> {
         let client_id = client_id.into();
         check_client_id(&client_id)?;
         if !scope.has_market_or_store() {
@@ -193,7 +196,11 @@ fn check_client_id(client_id: &str) -> Result<(), AuthError> {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.is_sales_channel() { "sales_channel" } else { "integration" };
+        let kind = if self.is_sales_channel() {
+            "sales_channel"
+        } else {
+            "integration"
+        };
         let mut out = f.debug_struct("Credentials");
         out.field("kind", &kind).field("client_id", &self.client_id);
         if self.client_secret.is_some() {

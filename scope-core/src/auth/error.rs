@@ -92,7 +92,9 @@ impl AuthError {
             AuthError::Server { status, .. } => Some(*status),
             AuthError::Redirected { status, .. } => Some(*status),
             AuthError::Decode(decode) => Some(decode.status),
-            AuthError::Transport(_) | AuthError::Timeout { .. } | AuthError::InvalidConfig(_) => None,
+            AuthError::Transport(_) | AuthError::Timeout { .. } | AuthError::InvalidConfig(_) => {
+                None
+            }
         }
     }
 
@@ -108,7 +110,9 @@ impl AuthError {
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            AuthError::RateLimited { retry_after, .. } | AuthError::Server { retry_after, .. } => *retry_after,
+            AuthError::RateLimited { retry_after, .. } | AuthError::Server { retry_after, .. } => {
+                *retry_after
+            }
             _ => None,
         }
     }
@@ -138,7 +142,10 @@ impl AuthError {
     pub fn is_retryable(&self) -> bool {
         matches!(
             self,
-            AuthError::RateLimited { .. } | AuthError::Server { .. } | AuthError::Transport(_) | AuthError::Timeout { .. }
+            AuthError::RateLimited { .. }
+                | AuthError::Server { .. }
+                | AuthError::Transport(_)
+                | AuthError::Timeout { .. }
         )
     }
 
@@ -164,17 +171,27 @@ impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AuthError::Rejected { status, errors } => {
-                write!(f, "the auth server rejected the token request (HTTP {status})")?;
+                write!(
+                    f,
+                    "the auth server rejected the token request (HTTP {status})"
+                )?;
                 write_errors(f, errors)?;
                 let hint = match status {
                     401 => "check the client id and, for an integration, the client secret",
-                    400 => "check the scope: every market, store and stock location must exist and be enabled",
-                    403 => "the application is not allowed to get this token; check its kind and scope",
+                    400 => {
+                        "check the scope: every market, store and stock location must exist and be enabled"
+                    }
+                    403 => {
+                        "the application is not allowed to get this token; check its kind and scope"
+                    }
                     _ => "check the credentials and the scope",
                 };
                 write!(f, "; {hint}")
             }
-            AuthError::RateLimited { retry_after, errors } => {
+            AuthError::RateLimited {
+                retry_after,
+                errors,
+            } => {
                 f.write_str("the auth server is rate limiting token requests (HTTP 429)")?;
                 write_errors(f, errors)?;
                 match retry_after {
@@ -183,7 +200,11 @@ impl fmt::Display for AuthError {
                 }
                 f.write_str(", and cache tokens: the limit is 30 token requests a minute per IP")
             }
-            AuthError::Server { status, retry_after, errors } => {
+            AuthError::Server {
+                status,
+                retry_after,
+                errors,
+            } => {
                 write!(f, "the auth server failed (HTTP {status})")?;
                 write_errors(f, errors)?;
                 match retry_after {

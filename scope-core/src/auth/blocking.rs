@@ -1,0 +1,234 @@
+//! A blocking flavour of the token requester, for synchronous programs
+//! (feature `blocking`).
+//!
+//! Same builder, same errors, same request and answer handling as the async
+//! [`AuthClient`](crate::auth::AuthClient). Like `reqwest::blocking`, build and
+//! drop it outside an async runtime.
+//!
+//! ```no_run
+//! use scope_core::auth::{blocking::AuthClient, Credentials};
+//! use scope_core::scopes;
+//!
+//! let client = AuthClient::new();
+//! let storefront = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+//! let token = client.request_token(&storefront)?;
+//! println!("{token:?}");
+//! # Ok::<(), scope_core::auth::AuthError>(())
+//! ```
+
+use std::fmt;
+use std::io::Read;
+use std::sync::Arc;
+
+use super::config::{Config, Settings, settings_setters};
+use super::request::{check_not_redirected, send_error, token_request_body};
+use super::response::{BoundedBody, Head, interpret};
+use super::{AuthError, Credentials, Token, TransportError};
+
+/// Gets access tokens from Commerce Layer's auth server, blocking the calling
+/// thread. Cheap to clone.
+///
+/// ```no_run
+/// use scope_core::auth::{blocking::AuthClient, Credentials};
+///
+/// let client = AuthClient::builder().domain("commercelayer.co").build()?;
+/// let token = client.request_token(&Credentials::integration("id", "secret", None))?;
+/// assert_eq!(token.scope(), "market:all");
+/// # Ok::<(), scope_core::auth::AuthError>(())
+/// ```
+#[derive(Clone)]
+pub struct AuthClient {
+    pub(super) http: reqwest::blocking::Client,
+    pub(super) config: Arc<Config>,
+}
+
+impl AuthClient {
+    /// A client for the production auth server with the default timeouts.
+    ///
+    /// # Panics
+    ///
+    /// Only if the TLS backend cannot be set up, or when called inside an async
+    /// runtime (as `reqwest::blocking::Client::new`).
+    ///
+    /// ```
+    /// let client = scope_core::auth::blocking::AuthClient::new();
+    /// assert_eq!(client.base_url(), "https://auth.commercelayer.io");
+    /// ```
+    pub fn new() -> AuthClient {
+        match AuthClient::builder().build() {
+            Ok(client) => client,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// A builder with the same choices as the async client's.
+    ///
+    /// ```
+    /// let client = scope_core::auth::blocking::AuthClient::builder().domain("commercelayer.co").build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn builder() -> AuthClientBuilder {
+        AuthClientBuilder::default()
+    }
+
+    /// The root URL of the auth server, without a trailing slash.
+    ///
+    /// ```
+    /// let client = scope_core::auth::blocking::AuthClient::new();
+    /// assert_eq!(client.base_url(), "https://auth.commercelayer.io");
+    /// ```
+    pub fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
+    /// Asks the server for a token, blocking until the answer is read or a
+    /// timeout runs out.
+    ///
+    /// # Errors
+    ///
+    /// The same [`AuthError`]s as the async
+    /// [`request_token`](crate::auth::AuthClient::request_token).
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, Credentials};
+    ///
+    /// let token = AuthClient::new().request_token(&Credentials::integration("id", "secret", None))?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
+        let config = &*self.config;
+        let request = self
+            .http
+            .post(config.token_url.clone())
+            .headers(config.headers.clone())
+            .timeout(config.timeout)
+            .body(token_request_body(credentials));
+        let sent_at = super::now();
+        let response = request.send().map_err(|err| send_error(err, config))?;
+        check_not_redirected(response.url(), config)?;
+        let head = Head::new(response.status(), response.headers());
+        if let Some(err) = head.early_error(config.max_response_bytes) {
+            return Err(err);
+        }
+        let mut body = BoundedBody::new(&head, config.max_response_bytes);
+        // One byte past the limit is enough to know the body is too large.
+        let mut reader = response.take(config.max_response_bytes as u64 + 1);
+        let mut chunk = [0u8; 8192];
+        loop {
+            let read = reader
+                .read(&mut chunk)
+                .map_err(|err| read_error(err, config))?;
+            if read == 0 {
+                break;
+            }
+            body.push(&chunk[..read], &head)?;
+        }
+        interpret(&head, body.bytes(), credentials, sent_at)
+    }
+}
+
+/// A failure while reading the body: reqwest's error inside an `io::Error`.
+fn read_error(err: std::io::Error, config: &Config) -> AuthError {
+    let kind = err.kind();
+    match err.into_inner() {
+        Some(inner) => match inner.downcast::<reqwest::Error>() {
+            Ok(reqwest_error) => send_error(*reqwest_error, config),
+            Err(_) if kind == std::io::ErrorKind::TimedOut => AuthError::Timeout {
+                after: config.timeout,
+            },
+            Err(other) => AuthError::Transport(TransportError::new(other)),
+        },
+        None if kind == std::io::ErrorKind::TimedOut => AuthError::Timeout {
+            after: config.timeout,
+        },
+        None => AuthError::Transport(TransportError::new(Box::new(std::io::Error::from(kind)))),
+    }
+}
+
+impl Default for AuthClient {
+    /// The same as [`AuthClient::new`].
+    fn default() -> AuthClient {
+        AuthClient::new()
+    }
+}
+
+impl fmt::Debug for AuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.config, f)
+    }
+}
+
+/// Builds a blocking [`AuthClient`]; every choice is checked by
+/// [`build`](AuthClientBuilder::build).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let client = scope_core::auth::blocking::AuthClient::builder()
+///     .timeout(Duration::from_secs(10))
+///     .build()?;
+/// # Ok::<(), scope_core::auth::AuthError>(())
+/// ```
+#[derive(Default)]
+pub struct AuthClientBuilder {
+    settings: Settings,
+    http: Option<reqwest::blocking::Client>,
+}
+
+impl AuthClientBuilder {
+    settings_setters!("scope_core::auth::blocking::AuthClient");
+
+    /// Sends requests through an existing `reqwest::blocking::Client`. Build it
+    /// with `redirect(reqwest::redirect::Policy::none())`.
+    ///
+    /// ```
+    /// let shared = reqwest::blocking::Client::builder()
+    ///     .redirect(reqwest::redirect::Policy::none())
+    ///     .build()
+    ///     .unwrap();
+    /// let client = scope_core::auth::blocking::AuthClient::builder().http_client(shared).build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::blocking::Client) -> AuthClientBuilder {
+        self.http = Some(client);
+        self
+    }
+
+    /// Checks the choices and builds the client.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`], as for the async builder.
+    ///
+    /// ```
+    /// let err = scope_core::auth::blocking::AuthClient::builder().domain("https://x").build();
+    /// assert!(err.is_err());
+    /// ```
+    pub fn build(self) -> Result<AuthClient, AuthError> {
+        let config = self.settings.check()?;
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.timeout)
+                .build()
+                .map_err(|err| {
+                    AuthError::InvalidConfig(format!("the HTTP client could not be built: {err}"))
+                })?,
+        };
+        Ok(AuthClient {
+            http,
+            config: Arc::new(config),
+        })
+    }
+}
+
+impl fmt::Debug for AuthClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthClientBuilder")
+            .field("settings", &self.settings)
+            .field("shared_http_client", &self.http.is_some())
+            .finish()
+    }
+}

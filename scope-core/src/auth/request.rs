@@ -1,0 +1,65 @@
+//! The token request both clients send, and what they make of a failure to send it.
+
+use secrecy::ExposeSecret;
+use serde::Serialize;
+
+use super::config::Config;
+use super::{AuthError, Credentials, TransportError};
+
+/// The JSON body of `POST /oauth/token`, borrowing from the credentials.
+#[derive(Serialize)]
+struct TokenRequestBody<'a> {
+    grant_type: &'static str,
+    client_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    client_secret: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+}
+
+/// The body of a `client_credentials` token request: `client_secret` only for
+/// integrations, `scope` only when set.
+pub(crate) fn token_request_body(credentials: &Credentials) -> Vec<u8> {
+    let body = TokenRequestBody {
+        grant_type: "client_credentials",
+        client_id: credentials.client_id(),
+        client_secret: credentials
+            .client_secret()
+            .map(|secret| secret.expose_secret()),
+        scope: credentials.scope().map(|scope| scope.to_string()),
+    };
+    // Serializing strings into a Vec cannot fail.
+    serde_json::to_vec(&body).unwrap_or_default()
+}
+
+/// Turns a failure of the HTTP client into an error a caller can act on.
+pub(crate) fn send_error(err: reqwest::Error, config: &Config) -> AuthError {
+    if err.is_timeout() {
+        let after = if err.is_connect() {
+            config.connect_timeout
+        } else {
+            config.timeout
+        };
+        return AuthError::Timeout { after };
+    }
+    if err.is_builder() {
+        return AuthError::InvalidConfig(format!("the token request could not be built: {err}"));
+    }
+    AuthError::Transport(TransportError::new(Box::new(err)))
+}
+
+/// Refuses an answer that came from another address than the one asked: a
+/// caller's own HTTP client followed a redirect.
+pub(crate) fn check_not_redirected(
+    final_url: &reqwest::Url,
+    config: &Config,
+) -> Result<(), AuthError> {
+    if final_url != &config.token_url {
+        return Err(AuthError::InvalidConfig(
+            "the HTTP client given to the builder followed a redirect, which may have sent the credentials \
+             elsewhere: build it with `redirect(reqwest::redirect::Policy::none())`"
+                .into(),
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,440 @@
+//! What both clients make of the server's answer: a `Token` or an `AuthError`.
+//!
+//! Nothing here ever copies the body into an error: a body may hold a token.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use secrecy::ExposeSecret;
+use serde::Deserialize;
+use serde::de::{self, Deserializer, Visitor};
+
+use super::{ApiError, AuthError, Credentials, DecodeError, Token};
+
+/// The status line and headers of an answer, read before its body.
+pub(crate) struct Head {
+    status: u16,
+    retry_after: Option<Duration>,
+    content_type: Option<String>,
+    location: Option<String>,
+    content_length: Option<u64>,
+}
+
+impl Head {
+    pub(crate) fn new(status: StatusCode, headers: &HeaderMap) -> Head {
+        let text = |name| {
+            headers
+                .get(name)
+                .and_then(|value: &reqwest::header::HeaderValue| value.to_str().ok())
+        };
+        Head {
+            status: status.as_u16(),
+            retry_after: text(RETRY_AFTER).and_then(parse_retry_after),
+            content_type: text(CONTENT_TYPE).map(|value| clean(value, None, 100)),
+            location: text(LOCATION).map(|value| clean(value, None, 200)),
+            content_length: text(CONTENT_LENGTH).and_then(|value| value.trim().parse().ok()),
+        }
+    }
+
+    /// The error known before the body is read: a redirect (whose body is never
+    /// needed) or an announced body larger than the limit.
+    pub(crate) fn early_error(&self, limit: usize) -> Option<AuthError> {
+        if (300..400).contains(&self.status) {
+            return Some(AuthError::Redirected {
+                status: self.status,
+                location: self.location.clone(),
+            });
+        }
+        match self.content_length {
+            Some(length) if length > limit as u64 => Some(self.too_large(limit)),
+            _ => None,
+        }
+    }
+
+    /// The body is larger than the client accepts.
+    pub(crate) fn too_large(&self, limit: usize) -> AuthError {
+        self.decode_error(
+            None,
+            format!("it is larger than the {limit}-byte limit, so it was not read"),
+        )
+    }
+
+    /// How much room to reserve for the body.
+    pub(crate) fn capacity(&self, limit: usize) -> usize {
+        self.content_length
+            .map_or(1024, |length| (length as usize).min(limit))
+    }
+
+    fn decode_error(&self, length: Option<usize>, reason: String) -> AuthError {
+        AuthError::Decode(DecodeError {
+            status: self.status,
+            content_type: self.content_type.clone(),
+            length,
+            reason,
+        })
+    }
+}
+
+/// Collects a body chunk by chunk, and stops at the limit.
+pub(crate) struct BoundedBody {
+    bytes: Vec<u8>,
+    limit: usize,
+}
+
+impl BoundedBody {
+    pub(crate) fn new(head: &Head, limit: usize) -> BoundedBody {
+        BoundedBody {
+            bytes: Vec::with_capacity(head.capacity(limit)),
+            limit,
+        }
+    }
+
+    /// Adds a chunk; an error once the body would pass the limit.
+    pub(crate) fn push(&mut self, chunk: &[u8], head: &Head) -> Result<(), AuthError> {
+        if self.bytes.len() + chunk.len() > self.limit {
+            return Err(head.too_large(self.limit));
+        }
+        self.bytes.extend_from_slice(chunk);
+        Ok(())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+}
+
+/// Turns a complete answer into a token or an error.
+pub(crate) fn interpret(
+    head: &Head,
+    body: &[u8],
+    credentials: &Credentials,
+    sent_at: Instant,
+) -> Result<Token, AuthError> {
+    let secret = credentials
+        .client_secret()
+        .map(|secret| secret.expose_secret());
+    match head.status {
+        200..=299 => decode_token(head, body, sent_at),
+        300..=399 => Err(head
+            .early_error(usize::MAX)
+            .unwrap_or(AuthError::Redirected {
+                status: head.status,
+                location: None,
+            })),
+        429 => Err(AuthError::RateLimited {
+            retry_after: head.retry_after,
+            errors: api_errors(body, secret),
+        }),
+        400..=499 => Err(AuthError::Rejected {
+            status: head.status,
+            errors: api_errors(body, secret),
+        }),
+        _ => Err(AuthError::Server {
+            status: head.status,
+            retry_after: head.retry_after,
+            errors: api_errors(body, secret),
+        }),
+    }
+}
+
+/// A success body, as documented; unknown fields are ignored.
+#[derive(Deserialize)]
+struct WireToken<'a> {
+    access_token: Option<String>,
+    #[serde(borrow)]
+    token_type: Option<Cow<'a, str>>,
+    expires_in: Option<Integer>,
+    scope: Option<String>,
+    created_at: Option<Integer>,
+}
+
+fn decode_token(head: &Head, body: &[u8], sent_at: Instant) -> Result<Token, AuthError> {
+    let fail = |reason: String| Err(head.decode_error(Some(body.len()), reason));
+    if body.is_empty() {
+        return fail("the body is empty".into());
+    }
+    let wire: WireToken<'_> = match serde_json::from_slice(body) {
+        Ok(wire) => wire,
+        Err(err) => return fail(json_error_reason(&err)),
+    };
+    let Some(access_token) = wire.access_token else {
+        return fail("it has no `access_token`".into());
+    };
+    if access_token.is_empty() {
+        return fail("its `access_token` is empty".into());
+    }
+    // A token goes into an `Authorization` header later: refuse what cannot.
+    if !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+        return fail(
+            "its `access_token` holds characters that cannot be sent in an HTTP header".into(),
+        );
+    }
+    let token_type = wire.token_type.unwrap_or(Cow::Borrowed("bearer"));
+    if !token_type.eq_ignore_ascii_case("bearer") {
+        // Not shown: a broken server could put anything there, a token included.
+        return fail(format!(
+            "its `token_type` ({} characters) is not `bearer`, which was expected",
+            token_type.chars().count()
+        ));
+    }
+    let expires_in = match wire.expires_in {
+        None => return fail("it has no `expires_in`".into()),
+        Some(Integer(seconds)) if seconds < 0 => {
+            return fail("its `expires_in` is negative".into());
+        }
+        Some(Integer(seconds)) => Duration::from_secs(seconds as u64),
+    };
+    let Some(expires_at) = sent_at.checked_add(expires_in) else {
+        return fail("its `expires_in` is too large to be a lifetime".into());
+    };
+    let created_at = match wire.created_at {
+        Some(Integer(seconds)) => seconds,
+        None => unix_now(),
+    };
+    Ok(Token::from_parts(
+        access_token,
+        token_type.into_owned(),
+        expires_in,
+        wire.scope.unwrap_or_default(),
+        created_at,
+        expires_at,
+    ))
+}
+
+/// What was wrong with a body serde could not read, without a byte of it.
+fn json_error_reason(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    match err.classify() {
+        Category::Eof => "the JSON ends early: the answer is truncated".into(),
+        Category::Syntax => format!(
+            "it is not JSON (syntax error at line {}, column {})",
+            err.line(),
+            err.column()
+        ),
+        Category::Data => format!(
+            "it is JSON of the wrong shape (at line {}, column {}): a token response is an object with \
+             `access_token`, `token_type`, `expires_in`, `scope` and `created_at`",
+            err.line(),
+            err.column()
+        ),
+        Category::Io => "it could not be read".into(),
+    }
+}
+
+/// An error body in any of its three shapes.
+#[derive(Deserialize)]
+struct WireErrors {
+    errors: Option<OneOrMany>,
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    Many(Vec<WireApiError>),
+    One(WireApiError),
+}
+
+#[derive(Deserialize)]
+struct WireApiError {
+    title: Option<String>,
+    detail: Option<String>,
+    code: Option<String>,
+    status: Option<Integer>,
+}
+
+/// The errors an error body lists; none when it is not one of the known shapes
+/// (an HTML page, say).
+fn api_errors(body: &[u8], secret: Option<&str>) -> Vec<ApiError> {
+    let Ok(wire) = serde_json::from_slice::<WireErrors>(body) else {
+        return Vec::new();
+    };
+    let convert = |error: WireApiError| {
+        let title = error
+            .title
+            .or_else(|| error.code.clone())
+            .unwrap_or_else(|| "error".into());
+        ApiError {
+            title: clean(&title, secret, 200),
+            detail: error.detail.map(|detail| clean(&detail, secret, 500)),
+            code: error.code.map(|code| clean(&code, secret, 100)),
+            status: error
+                .status
+                .and_then(|Integer(status)| u16::try_from(status).ok()),
+        }
+    };
+    match (wire.errors, wire.error) {
+        (Some(OneOrMany::Many(errors)), _) => errors.into_iter().map(convert).collect(),
+        (Some(OneOrMany::One(error)), _) => vec![convert(error)],
+        (None, Some(error)) => vec![ApiError {
+            title: clean(&error, secret, 200),
+            detail: wire
+                .error_description
+                .map(|detail| clean(&detail, secret, 500)),
+            code: None,
+            status: None,
+        }],
+        (None, None) => Vec::new(),
+    }
+}
+
+/// Server text made safe to show: no control characters, no copy of the
+/// client secret, at most `max` characters.
+fn clean(text: &str, secret: Option<&str>, max: usize) -> String {
+    let mut text: Cow<'_, str> = Cow::Borrowed(text);
+    if let Some(secret) = secret.filter(|secret| !secret.is_empty() && text.contains(*secret)) {
+        text = Cow::Owned(text.replace(secret, "[REDACTED]"));
+    }
+    let mut out: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .take(max)
+        .collect();
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn parse_retry_after(value: &str) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = parse_http_date(value)?;
+    Some(Duration::from_secs(
+        at.saturating_sub(unix_now()).max(0) as u64
+    ))
+}
+
+/// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) as Unix seconds.
+fn parse_http_date(value: &str) -> Option<i64> {
+    let mut parts = value.split_ascii_whitespace();
+    let (_weekday, day, month, year, time, zone) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    if zone != "GMT" || parts.next().is_some() {
+        return None;
+    }
+    let day: i64 = day.parse().ok()?;
+    let year: i64 = year.parse().ok()?;
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let month = MONTHS.iter().position(|m| *m == month)? as i64 + 1;
+    let mut hms = time.split(':').map(|part| part.parse::<i64>().ok());
+    let (h, m, s) = (hms.next()??, hms.next()??, hms.next()??);
+    if !(1..=31).contains(&day)
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&m)
+        || !(0..61).contains(&s)
+    {
+        return None;
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + m * 60 + s)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64)
+}
+
+/// A whole number sent as a JSON number or as a string of digits (the Core API
+/// sends `status` as `"401"`).
+struct Integer(i64);
+
+impl<'de> Deserialize<'de> for Integer {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Integer, D::Error> {
+        struct IntegerVisitor;
+
+        impl Visitor<'_> for IntegerVisitor {
+            type Value = Integer;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a whole number")
+            }
+
+            fn visit_i64<E: de::Error>(self, value: i64) -> Result<Integer, E> {
+                Ok(Integer(value))
+            }
+
+            fn visit_u64<E: de::Error>(self, value: u64) -> Result<Integer, E> {
+                i64::try_from(value)
+                    .map(Integer)
+                    .map_err(|_| E::custom("number out of range"))
+            }
+
+            fn visit_f64<E: de::Error>(self, value: f64) -> Result<Integer, E> {
+                if value.fract() == 0.0 && value.abs() < 9.0e15 {
+                    Ok(Integer(value as i64))
+                } else {
+                    Err(E::custom("not a whole number"))
+                }
+            }
+
+            fn visit_str<E: de::Error>(self, value: &str) -> Result<Integer, E> {
+                value
+                    .trim()
+                    .parse()
+                    .map(Integer)
+                    .map_err(|_| E::custom("not a whole number"))
+            }
+        }
+
+        deserializer.deserialize_any(IntegerVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_dates_parse_to_unix_seconds() {
+        assert_eq!(
+            parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(784_111_777)
+        );
+        assert_eq!(parse_http_date("Thu, 01 Jan 1970 00:00:00 GMT"), Some(0));
+        assert_eq!(parse_http_date("Sun, 06 Nov 1994 08:49:37 CET"), None);
+        assert_eq!(parse_http_date("yesterday"), None);
+    }
+
+    #[test]
+    fn retry_after_takes_seconds_and_dates_in_the_past_as_zero() {
+        assert_eq!(parse_retry_after(" 30 "), Some(Duration::from_secs(30)));
+        assert_eq!(
+            parse_retry_after("Sun, 06 Nov 1994 08:49:37 GMT"),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn clean_removes_control_characters_secrets_and_length() {
+        assert_eq!(
+            clean("bad\r\nsecret s3cr3t", Some("s3cr3t"), 100),
+            "bad  secret [REDACTED]"
+        );
+        assert_eq!(clean("abcdef", None, 3), "abc…");
+    }
+}

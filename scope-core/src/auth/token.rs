@@ -1,0 +1,206 @@
+//! `Token`: an access token and what the server said about it.
+
+use std::fmt;
+use std::time::{Duration, Instant};
+
+use secrecy::SecretString;
+
+use crate::ScopeSet;
+
+/// An access token from the auth server, with its type, lifetime and scope.
+///
+/// `Debug` shows everything but the token itself. [`Token::expires_at`] is read
+/// from a monotonic clock taken when the request was sent, so it never counts
+/// the time the request took as lifetime.
+///
+/// ```
+/// use std::time::Duration;
+/// use scope_core::auth::{ExposeSecret, Token};
+///
+/// let token = Token::new("eyJhbGciOiJSUzUxMiJ9.e30.c2ln", Duration::from_secs(7200), "market:all", 1_732_800_000);
+/// assert_eq!(token.access_token().expose_secret(), "eyJhbGciOiJSUzUxMiJ9.e30.c2ln");
+/// assert_eq!(token.scope(), "market:all");
+/// assert!(!format!("{token:?}").contains("eyJ"));
+/// ```
+#[derive(Clone)]
+pub struct Token {
+    access_token: SecretString,
+    token_type: String,
+    expires_in: Duration,
+    scope: String,
+    scopes: Option<ScopeSet>,
+    created_at: i64,
+    expires_at: Instant,
+}
+
+impl Token {
+    pub(crate) fn from_parts(
+        access_token: String,
+        token_type: String,
+        expires_in: Duration,
+        scope: String,
+        created_at: i64,
+        expires_at: Instant,
+    ) -> Token {
+        let scopes = scope.parse().ok();
+        Token {
+            access_token: SecretString::from(access_token),
+            token_type,
+            expires_in,
+            scope,
+            scopes,
+            created_at,
+            expires_at,
+        }
+    }
+
+    /// A bearer token built by hand, expiring `expires_in` from now (on tokio's
+    /// clock): for token stores that load a saved token, and for tests.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::Token;
+    ///
+    /// let token = Token::new("abc", Duration::from_secs(60), "market:code:europe", 0);
+    /// assert_eq!(token.token_type(), "bearer");
+    /// assert!(!token.is_expired());
+    /// ```
+    pub fn new(
+        access_token: impl Into<String>,
+        expires_in: Duration,
+        scope: impl Into<String>,
+        created_at: i64,
+    ) -> Token {
+        let now = super::now();
+        let expires_at = now
+            .checked_add(expires_in)
+            .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
+        Token::from_parts(
+            access_token.into(),
+            "bearer".into(),
+            expires_in,
+            scope.into(),
+            created_at,
+            expires_at,
+        )
+    }
+
+    /// The access token, to send as `Authorization: Bearer {token}`.
+    ///
+    /// ```
+    /// use scope_core::auth::{ExposeSecret, Token};
+    ///
+    /// let token = Token::new("abc", std::time::Duration::from_secs(60), "market:all", 0);
+    /// let header = format!("Bearer {}", token.access_token().expose_secret());
+    /// assert_eq!(header, "Bearer abc");
+    /// ```
+    pub fn access_token(&self) -> &SecretString {
+        &self.access_token
+    }
+
+    /// The token type as the server sent it: `bearer` in any case.
+    ///
+    /// ```
+    /// let token = scope_core::auth::Token::new("abc", std::time::Duration::from_secs(60), "market:all", 0);
+    /// assert!(token.token_type().eq_ignore_ascii_case("bearer"));
+    /// ```
+    pub fn token_type(&self) -> &str {
+        &self.token_type
+    }
+
+    /// The lifetime the server granted.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let token = scope_core::auth::Token::new("abc", Duration::from_secs(14_400), "market:all", 0);
+    /// assert_eq!(token.expires_in(), Duration::from_secs(14_400));
+    /// ```
+    pub fn expires_in(&self) -> Duration {
+        self.expires_in
+    }
+
+    /// The granted scope, as the server sent it (empty when it sent none).
+    ///
+    /// ```
+    /// let token = scope_core::auth::Token::new("abc", std::time::Duration::from_secs(60), "market:all", 0);
+    /// assert_eq!(token.scope(), "market:all");
+    /// ```
+    pub fn scope(&self) -> &str {
+        &self.scope
+    }
+
+    /// The granted scope parsed by this crate's grammar; `None` when the server
+    /// sent a form the grammar rejects (or no scope).
+    ///
+    /// ```
+    /// use scope_core::{auth::Token, scopes};
+    ///
+    /// let token = Token::new("abc", std::time::Duration::from_secs(60), "market:code:europe", 0);
+    /// assert_eq!(token.scopes(), Some(&scopes!("market:code:europe")));
+    /// let legacy = Token::new("abc", std::time::Duration::from_secs(60), "market:1234", 0);
+    /// assert_eq!(legacy.scopes(), None);
+    /// ```
+    pub fn scopes(&self) -> Option<&ScopeSet> {
+        self.scopes.as_ref()
+    }
+
+    /// When the server created the token, in Unix seconds.
+    ///
+    /// ```
+    /// let token = scope_core::auth::Token::new("abc", std::time::Duration::from_secs(60), "market:all", 1_732_800_000);
+    /// assert_eq!(token.created_at(), 1_732_800_000);
+    /// ```
+    pub fn created_at(&self) -> i64 {
+        self.created_at
+    }
+
+    /// When the token expires, on the monotonic clock: the moment the request
+    /// was sent plus [`expires_in`](Token::expires_in).
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    ///
+    /// let token = scope_core::auth::Token::new("abc", Duration::from_secs(60), "market:all", 0);
+    /// assert!(token.expires_at() > Instant::now());
+    /// ```
+    pub fn expires_at(&self) -> Instant {
+        self.expires_at
+    }
+
+    /// How long the token stays valid from now (zero once expired), on tokio's
+    /// clock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let token = scope_core::auth::Token::new("abc", Duration::from_secs(60), "market:all", 0);
+    /// assert!(token.remaining() <= Duration::from_secs(60));
+    /// ```
+    pub fn remaining(&self) -> Duration {
+        self.expires_at.saturating_duration_since(super::now())
+    }
+
+    /// Whether the token has expired, on tokio's clock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// assert!(scope_core::auth::Token::new("abc", Duration::ZERO, "market:all", 0).is_expired());
+    /// ```
+    pub fn is_expired(&self) -> bool {
+        self.remaining().is_zero()
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Token")
+            .field("access_token", &"[REDACTED]")
+            .field("token_type", &self.token_type)
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .field("created_at", &self.created_at)
+            .finish_non_exhaustive()
+    }
+}

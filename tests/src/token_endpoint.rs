@@ -1,0 +1,237 @@
+//! `POST /oauth/token`: the `client_credentials` grant, by the rules of the spec.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use hyper::header::{HeaderValue, LOCATION, RETRY_AFTER};
+use scope_core::ScopeSet;
+use serde_json::{Value, json};
+
+use crate::access_token::Grant;
+use crate::answer::{self, Answer};
+use crate::app::AppKind;
+use crate::body::ResponseBody;
+use crate::misbehaviour::Misbehaviour;
+use crate::received::ReceivedRequest;
+use crate::router::REDIRECT_TARGET;
+use crate::state::State;
+
+const INVALID_CLIENT: &str = "Client authentication failed due to unknown client, no client authentication included, \
+                              or unsupported authentication method.";
+
+pub(crate) async fn answer(state: &State, request: &ReceivedRequest) -> Answer {
+    state.count_token_request();
+    match state.next_misbehaviour() {
+        Some(Misbehaviour::Slow(delay)) => {
+            tokio::time::sleep(delay).await;
+            by_the_rules(state, request)
+        }
+        Some(misbehaviour) => misbehave(state, request, misbehaviour),
+        None => by_the_rules(state, request),
+    }
+}
+
+fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
+    let shape = state.error_shape();
+    let bad_request =
+        |title: &str, detail: &str| answer::error(shape, 400, title, detail, "BAD_REQUEST");
+    let invalid_client =
+        |detail: &str| answer::error(shape, 401, "invalid_client", detail, "UNAUTHORIZED");
+
+    let is_json = request.header("content-type").is_some_and(|value| {
+        value
+            .trim_start()
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+    });
+    if !is_json {
+        return bad_request(
+            "invalid_request",
+            "send the body as JSON with Content-Type: application/json",
+        );
+    }
+    let Some(Value::Object(body)) = request.json() else {
+        return bad_request("invalid_request", "the body is not a JSON object");
+    };
+    if body.get("grant_type").and_then(Value::as_str) != Some("client_credentials") {
+        return bad_request(
+            "unsupported_grant_type",
+            "The authorization grant type is not supported by the authorization server.",
+        );
+    }
+    let Some(client_id) = body
+        .get("client_id")
+        .and_then(Value::as_str)
+        .filter(|id| !id.is_empty())
+    else {
+        return bad_request(
+            "invalid_request",
+            "The request is missing a required parameter: client_id.",
+        );
+    };
+    if state.over_rate_limit() {
+        return rate_limited(None);
+    }
+    let Some(app) = state.app(client_id) else {
+        return invalid_client(INVALID_CLIENT);
+    };
+    let sent_secret = body.get("client_secret");
+    match (app.kind(), sent_secret) {
+        (AppKind::SalesChannel, None) => {}
+        (AppKind::SalesChannel, Some(_)) => {
+            return invalid_client("sales channels are public applications: send no client_secret");
+        }
+        (AppKind::Integration { secret }, Some(Value::String(sent))) if sent == secret => {}
+        (AppKind::Integration { .. }, _) => return invalid_client(INVALID_CLIENT),
+    }
+
+    let scope = match body.get("scope") {
+        None => None,
+        Some(Value::String(text)) => match text.parse::<ScopeSet>() {
+            Ok(scope) => Some(scope),
+            Err(err) => {
+                return answer::error(
+                    shape,
+                    400,
+                    "invalid_scope",
+                    &err.to_string(),
+                    "INVALID_SCOPE",
+                );
+            }
+        },
+        Some(_) => {
+            return bad_request(
+                "invalid_scope",
+                "scope must be a string of space-separated scopes",
+            );
+        }
+    };
+    if app.kind() == &AppKind::SalesChannel
+        && !scope.as_ref().is_some_and(ScopeSet::has_market_or_store)
+    {
+        return answer::error(
+            shape,
+            400,
+            "invalid_scope",
+            "sales channels require a market in scope (market:id:…, market:code:… or store:…)",
+            "INVALID_SCOPE",
+        );
+    }
+
+    let granted = scope.map_or_else(|| "market:all".to_owned(), |scope| scope.to_string());
+    let created_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| elapsed.as_secs() as i64);
+    let access_token = state.issue_access_token(&Grant {
+        app: &app,
+        scope: &granted,
+        created_at,
+        expires_in: app.expires_in_secs(),
+    });
+    answer::json(
+        200,
+        &json!({
+            "access_token": access_token,
+            "token_type": "bearer",
+            "expires_in": app.expires_in_secs(),
+            "scope": granted,
+            "created_at": created_at,
+        }),
+    )
+}
+
+fn rate_limited(retry_after: Option<&str>) -> Answer {
+    let body = json!({"errors": {
+        "title": "Too many requests",
+        "detail": "You have exceeded the rate limit of 30 token requests per minute.",
+        "code": "TOO_MANY_REQUESTS",
+        "status": 429
+    }});
+    let mut answer = answer::json(429, &body);
+    if let Some(value) = retry_after.and_then(|value| HeaderValue::from_str(value).ok()) {
+        answer.headers_mut().insert(RETRY_AFTER, value);
+    }
+    answer
+}
+
+fn misbehave(state: &State, request: &ReceivedRequest, misbehaviour: Misbehaviour) -> Answer {
+    match misbehaviour {
+        Misbehaviour::RateLimited { retry_after } => rate_limited(retry_after.as_deref()),
+        Misbehaviour::ServerErrorHtml => answer::raw(
+            500,
+            Some("text/html; charset=utf-8"),
+            ResponseBody::whole(
+                "<!DOCTYPE html><html><head><title>500 Internal Server Error</title></head>\
+                 <body><h1>Internal Server Error</h1></body></html>",
+            ),
+        ),
+        Misbehaviour::TruncatedJson => {
+            let whole = by_the_rules(state, request);
+            let mut full = body_bytes(whole);
+            full.truncate(full.len() / 2);
+            answer::raw(200, Some("application/json"), ResponseBody::whole(full))
+        }
+        Misbehaviour::Redirect(status) => {
+            let mut answer = answer::raw(status, None, ResponseBody::whole(""));
+            let location = format!("{}{REDIRECT_TARGET}", state.base_url);
+            if let Ok(value) = HeaderValue::from_str(&location) {
+                answer.headers_mut().insert(LOCATION, value);
+            }
+            answer
+        }
+        Misbehaviour::Oversized {
+            bytes,
+            announce_length,
+        } => {
+            let padding = "x".repeat(bytes.saturating_sub(120));
+            let body = json!({
+                "access_token": "standin.oversized.token",
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "scope": "market:all",
+                "created_at": 0,
+                "padding": padding,
+            })
+            .to_string()
+            .into_bytes();
+            let body = if announce_length {
+                ResponseBody::whole(body)
+            } else {
+                ResponseBody::chunks(body, 4096)
+            };
+            answer::raw(200, Some("application/json"), body)
+        }
+        Misbehaviour::EchoSecret => {
+            let sent = request
+                .json()
+                .and_then(|body| {
+                    body.get("client_secret")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned)
+                })
+                .unwrap_or_default();
+            let detail = format!("the client_secret {sent} is not the secret of this client");
+            answer::error(
+                state.error_shape(),
+                401,
+                "invalid_client",
+                &detail,
+                "UNAUTHORIZED",
+            )
+        }
+        Misbehaviour::Answer {
+            status,
+            content_type,
+            body,
+        } => answer::raw(status, content_type.as_deref(), ResponseBody::whole(body)),
+        // `Slow` is handled before answering; a later variant answers by the rules.
+        _ => by_the_rules(state, request),
+    }
+}
+
+/// The body of an answer built by the rules (a success body when the request was valid).
+fn body_bytes(answer: Answer) -> Vec<u8> {
+    match answer.into_body() {
+        ResponseBody::Whole(Some(bytes)) => bytes.to_vec(),
+        _ => Vec::new(),
+    }
+}

@@ -1,0 +1,92 @@
+//! Runs one scenario through both clients: the async one (on a tokio runtime)
+//! and the blocking one.
+
+#![allow(dead_code)] // each test file uses a part
+
+use std::time::Duration;
+
+use scope_core::auth::{AuthClient, AuthError, Credentials, Token, blocking};
+use scope_tests::AuthServer;
+
+/// The two flavours of the token client.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    Async,
+    Blocking,
+}
+
+pub const FLAVOURS: [Flavour; 2] = [Flavour::Async, Flavour::Blocking];
+
+/// Choices for the builder, applied the same way to both flavours.
+#[derive(Clone, Debug, Default)]
+pub struct Setup {
+    pub timeout: Option<Duration>,
+    pub max_response_bytes: Option<usize>,
+    pub headers: Vec<(&'static str, &'static str)>,
+}
+
+/// A client of either flavour, talking to one server.
+pub enum Client {
+    Async(AuthClient, tokio::runtime::Runtime),
+    Blocking(blocking::AuthClient),
+}
+
+impl Client {
+    pub fn new(flavour: Flavour, server: &AuthServer) -> Client {
+        Client::with(flavour, server, &Setup::default())
+    }
+
+    pub fn with(flavour: Flavour, server: &AuthServer, setup: &Setup) -> Client {
+        macro_rules! configure {
+            ($builder:expr) => {{
+                let mut builder = $builder.base_url(server.base_url());
+                if let Some(timeout) = setup.timeout {
+                    builder = builder.timeout(timeout);
+                }
+                if let Some(limit) = setup.max_response_bytes {
+                    builder = builder.max_response_bytes(limit);
+                }
+                for (name, value) in &setup.headers {
+                    builder = builder.header(*name, *value);
+                }
+                builder.build().expect("a valid client configuration")
+            }};
+        }
+        match flavour {
+            Flavour::Async => {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .unwrap();
+                Client::Async(configure!(AuthClient::builder()), runtime)
+            }
+            Flavour::Blocking => Client::Blocking(configure!(blocking::AuthClient::builder())),
+        }
+    }
+
+    pub fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
+        match self {
+            Client::Async(client, runtime) => runtime.block_on(client.request_token(credentials)),
+            Client::Blocking(client) => client.request_token(credentials),
+        }
+    }
+}
+
+/// A server with one sales channel (`storefront`) and one integration
+/// (`backend` / `backend-secret-0123456789`).
+pub fn server() -> AuthServer {
+    let server = AuthServer::start();
+    server.add_sales_channel("storefront");
+    server.add_integration("backend", INTEGRATION_SECRET);
+    server
+}
+
+pub const INTEGRATION_SECRET: &str = "backend-secret-0123456789";
+
+pub fn integration() -> Credentials {
+    Credentials::integration("backend", INTEGRATION_SECRET, None)
+}
+
+pub fn storefront() -> Credentials {
+    Credentials::sales_channel("storefront", scope_core::scopes!("market:code:europe")).unwrap()
+}
