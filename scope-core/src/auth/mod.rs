@@ -30,18 +30,30 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+mod cache;
 mod client;
 mod config;
 mod credentials;
 mod error;
 mod request;
 mod response;
+mod store;
 mod token;
+mod token_source;
+#[cfg(feature = "blocking")]
+mod blocking_source;
 
 pub use client::{AuthClient, AuthClientBuilder};
 pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
 pub use token::Token;
+pub use store::{MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore};
+pub use token_source::{
+    DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN, TokenError,
+    TokenSource, TokenSourceBuilder,
+};
+#[cfg(feature = "blocking")]
+pub use blocking_source::BlockingTokenSource;
 
 /// The secret types of [`secrecy`], re-exported: read a secret with
 /// [`ExposeSecret::expose_secret`].
