@@ -1,0 +1,238 @@
+//! The `token` and `quickstart` examples, run as a user would run them, against
+//! the stand-in. `cargo test` builds the examples before it runs this file.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use scope_tests::AuthServer;
+
+/// `target/<profile>/examples/<name>`, next to this test's own `deps` folder.
+fn example(name: &str) -> Command {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
+    let path: PathBuf = profile_dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(
+        path.exists(),
+        "{} is not built: run `cargo test -p scope-tests` (it builds the examples) or `cargo build -p scope-tests --examples`",
+        path.display()
+    );
+    let mut command = Command::new(path);
+    for var in [
+        "CL_CLIENT_ID",
+        "CL_CLIENT_SECRET",
+        "CL_SCOPE",
+        "CL_AUTH_URL",
+    ] {
+        command.env_remove(var);
+    }
+    command
+}
+
+fn run(command: &mut Command) -> (Output, String, String) {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    (output, stdout, stderr)
+}
+
+fn server() -> AuthServer {
+    let server = AuthServer::start();
+    server.add_sales_channel("storefront");
+    server.add_integration("backend", "backend-secret");
+    server
+}
+
+#[test]
+fn token_prints_one_json_object_for_a_sales_channel() {
+    let server = server();
+    let (output, stdout, stderr) = run(example("token").args([
+        "--client-id",
+        "storefront",
+        "--scope",
+        "market:code:europe",
+        "--base-url",
+        &server.base_url(),
+    ]));
+    assert!(output.status.success(), "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let fields: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(fields.len(), 5, "{json}");
+    assert!(
+        json["access_token"]
+            .as_str()
+            .unwrap()
+            .starts_with("standin.")
+    );
+    assert_eq!(json["token_type"], "bearer");
+    assert_eq!(json["expires_in"], 14_400);
+    assert_eq!(json["scope"], "market:code:europe");
+    assert!(json["created_at"].as_i64().unwrap() > 1_700_000_000);
+}
+
+#[test]
+fn token_reads_the_environment_and_a_secret_makes_an_integration() {
+    let server = server();
+    let (output, stdout, stderr) = run(example("token")
+        .env("CL_CLIENT_ID", "backend")
+        .env("CL_CLIENT_SECRET", "backend-secret")
+        .env("CL_AUTH_URL", server.base_url()));
+    assert!(output.status.success(), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["scope"], "market:all");
+    assert_eq!(json["expires_in"], 7_200);
+    assert_eq!(
+        server.last_token_request().unwrap().json().unwrap()["client_secret"],
+        "backend-secret"
+    );
+}
+
+#[test]
+fn token_fails_with_one_line_and_a_non_zero_exit() {
+    let server = server();
+    let base = server.base_url();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--client-id",
+                "backend",
+                "--client-secret",
+                "wrong",
+                "--base-url",
+                &base,
+            ],
+            "HTTP 401",
+        ),
+        (
+            &[
+                "--client-id",
+                "nobody",
+                "--scope",
+                "market:code:europe",
+                "--base-url",
+                &base,
+            ],
+            "invalid_client",
+        ),
+        (
+            &[
+                "--client-id",
+                "backend",
+                "--client-secret",
+                "x",
+                "--base-url",
+                "http://example.com",
+            ],
+            "plain http",
+        ),
+        (
+            &[
+                "--client-id",
+                "backend",
+                "--client-secret",
+                "x",
+                "--base-url",
+                "http://127.0.0.1:1",
+            ],
+            "could not reach",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (output, stdout, stderr) = run(example("token").args(args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert!(stdout.is_empty(), "{args:?}: {stdout}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+        assert!(
+            !stderr.contains("wrong"),
+            "no secret in the error: {stderr}"
+        );
+    }
+    assert_eq!(server.token_requests(), 2);
+}
+
+#[test]
+fn token_never_sends_a_bad_scope_or_a_sales_channel_without_a_market() {
+    let server = server();
+    let base = server.base_url();
+    let cases: [(&[&str], &str); 4] = [
+        (
+            &[
+                "--client-id",
+                "storefront",
+                "--scope",
+                "markets:code:europe",
+                "--base-url",
+                &base,
+            ],
+            "bad --scope",
+        ),
+        (
+            &[
+                "--client-id",
+                "storefront",
+                "--scope",
+                "market:code:eu,market:code:us",
+                "--base-url",
+                &base,
+            ],
+            "bad --scope",
+        ),
+        (
+            &[
+                "--client-id",
+                "storefront",
+                "--scope",
+                "market:all",
+                "--base-url",
+                &base,
+            ],
+            "require a market",
+        ),
+        (
+            &["--client-id", "storefront", "--base-url", &base],
+            "require a market",
+        ),
+    ];
+    for (args, expected) in cases {
+        let (output, _, stderr) = run(example("token").args(args));
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
+    assert_eq!(server.token_requests(), 0, "nothing reached the network");
+}
+
+#[test]
+fn token_usage_errors_exit_2() {
+    for args in [&["--client-id"][..], &["--bogus", "x"][..]] {
+        let (output, _, stderr) = run(example("token").args(args));
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains("usage: token"), "{stderr}");
+    }
+    let (output, _, stderr) = run(&mut example("token"));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--client-id"), "{stderr}");
+}
+
+#[test]
+fn quickstart_runs_against_the_stand_in_with_tokens_redacted() {
+    let (output, stdout, stderr) = run(&mut example("quickstart"));
+    assert!(output.status.success(), "{stderr}");
+    assert!(stdout.contains("Sales channel token"), "{stdout}");
+    assert!(stdout.contains("Integration token"), "{stdout}");
+    assert!(stdout.contains("[REDACTED]"), "{stdout}");
+    assert!(!stdout.contains("standin."), "no token printed: {stdout}");
+    assert!(
+        !stdout.contains("back-office-secret"),
+        "no secret printed: {stdout}"
+    );
+    assert!(stdout.contains("received 2 token requests"), "{stdout}");
+}
