@@ -42,7 +42,7 @@ use crate::ScopeSet;
 /// let claims = decode_claims(&token)?;
 /// assert_eq!(claims.application.as_ref().unwrap().kind, Some(ApplicationKind::SalesChannel));
 /// assert_eq!(claims.test, Some(true));
-/// assert_eq!(claims.scope_set.unwrap().to_string(), "market:code:europe");
+/// assert_eq!(claims.scope_set.as_ref().unwrap().to_string(), "market:code:europe");
 /// assert_eq!(claims.core_api_base_url()?, "https://the-blue-brand.commercelayer.io");
 /// # Ok::<(), scope_core::auth::ClaimsError>(())
 /// ```

@@ -85,14 +85,14 @@ mod tests {
     use crate::auth::claims::Organization;
 
     fn claims(slug: Option<&str>, iss: Option<&str>) -> Claims {
-        let mut claims = Claims::default();
-        claims.organization = slug.map(|slug| {
-            let mut org = Organization::default();
-            org.slug = Some(slug.to_owned());
-            org
-        });
-        claims.iss = iss.map(str::to_owned);
-        claims
+        Claims {
+            organization: slug.map(|slug| Organization {
+                slug: Some(slug.to_owned()),
+                ..Organization::default()
+            }),
+            iss: iss.map(str::to_owned),
+            ..Claims::default()
+        }
     }
 
     #[test]
