@@ -181,23 +181,38 @@ fn read_arg(
                 ),
             }
         }
+        [TokenTree::Ident(unknown)] if place == Place::Enum => errors.at(
+            first,
+            format!(
+                "unknown option `{unknown}` in `#[scope(…)]` on {owner}; the options on an enum are {ENUM_OPTIONS}, and the scope text goes on each variant"
+            ),
+        ),
         _ => {
-            let options_hint = match place {
-                Place::Variant => String::new(),
-                Place::Enum => "; the options on an enum are `crate = \"…\"`, `rename_all = \"…\"`, `serde` and `sales_channel`".to_owned(),
-                Place::Struct => "; the options on a struct are `crate = \"…\"` and `sales_channel`".to_owned(),
+            let found = match arg {
+                [TokenTree::Ident(name), TokenTree::Punct(bang), TokenTree::Group(_)]
+                    if bang.as_char() == '!' =>
+                {
+                    format!("the macro call `{name}!(…)`")
+                }
+                _ => format!("`{}`", shown()),
+            };
+            let hint = match place {
+                Place::Struct => format!("; the options on a struct are {STRUCT_OPTIONS}"),
+                _ => String::new(),
             };
             errors.between(
                 first,
                 last,
                 format!(
-                    "`#[scope(…)]` needs the scope text as a string literal, such as {EXAMPLE}, found `{}`; a derive sees tokens, not the values of constants or macros{options_hint}",
-                    shown()
+                    "`#[scope(…)]` needs the scope text as a string literal, such as {EXAMPLE}, found {found}; a derive sees tokens, not the values of constants or macros{hint}"
                 ),
             );
         }
     }
 }
+
+const ENUM_OPTIONS: &str = "`crate = \"…\"`, `rename_all = \"…\"`, `serde` and `sales_channel`";
+const STRUCT_OPTIONS: &str = "`crate = \"…\"` and `sales_channel`";
 
 fn is_option(name: &str) -> bool {
     matches!(

@@ -82,6 +82,7 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Model> {
         Data::Struct => {
             let scopes = match &options.text {
                 Some(text) => checked(text, options.sales_channel, errors),
+                None if !input.attrs.is_empty() => None,
                 None => {
                     errors.at(
                         input.ident.span(),
@@ -136,6 +137,8 @@ fn enum_body(input: &Input, variants: &[Variant], options: &Options, errors: &mu
         }
         let scopes = match &own.text {
             Some(text) => checked(text, options.sales_channel, errors),
+            // A malformed `#[scope…]` has its own error already.
+            None if !variant.attrs.is_empty() => None,
             None => {
                 errors.at(
                     variant.ident.span(),
@@ -242,21 +245,11 @@ fn crate_path(krate: Option<&Text>, errors: &mut Errors) -> String {
     let Some(krate) = krate else {
         return DEFAULT_CRATE.to_owned();
     };
-    let tokens: Option<Vec<TokenTree>> = krate
+    let valid = krate
         .value
         .parse::<TokenStream>()
-        .ok()
-        .map(|t| t.into_iter().collect());
-    let is_path = tokens.is_some_and(|tokens| {
-        !tokens.is_empty()
-            && tokens.iter().all(|t| match t {
-                TokenTree::Ident(_) => true,
-                TokenTree::Punct(p) => p.as_char() == ':',
-                _ => false,
-            })
-            && !krate.value.ends_with(':')
-    });
-    if is_path {
+        .is_ok_and(|tokens| is_path(&tokens.into_iter().collect::<Vec<_>>()));
+    if valid {
         krate.value.clone()
     } else {
         errors.at(
@@ -267,5 +260,23 @@ fn crate_path(krate: Option<&Text>, errors: &mut Errors) -> String {
             ),
         );
         DEFAULT_CRATE.to_owned()
+    }
+}
+
+/// `a`, `::a`, `a::b::c`: identifiers joined by `::`, with an optional leading `::`.
+fn is_path(tokens: &[TokenTree]) -> bool {
+    let colons = |t: &[TokenTree]| matches!(t, [TokenTree::Punct(a), TokenTree::Punct(b), ..] if a.as_char() == ':' && b.as_char() == ':');
+    let mut rest = if colons(tokens) { &tokens[2..] } else { tokens };
+    loop {
+        let [TokenTree::Ident(_), tail @ ..] = rest else {
+            return false;
+        };
+        if tail.is_empty() {
+            return true;
+        }
+        if !colons(tail) {
+            return false;
+        }
+        rest = &tail[2..];
     }
 }

@@ -1,0 +1,4 @@
+#[derive(scope_core::Scoped)]
+enum Nothing {}
+
+fn main() {}
