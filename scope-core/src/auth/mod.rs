@@ -31,18 +31,27 @@
 #[cfg(feature = "blocking")]
 pub mod blocking;
 mod cache;
+mod claims;
 mod client;
+mod core_api;
 mod config;
 mod credentials;
 mod error;
 mod request;
 mod response;
+mod revoke;
 mod store;
 mod token;
 mod token_source;
 #[cfg(feature = "blocking")]
 mod blocking_source;
+#[cfg(feature = "verify")]
+mod verify;
 
+pub use claims::{
+    Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market, Organization, Owner, User,
+    decode_claims,
+};
 pub use client::{AuthClient, AuthClientBuilder};
 pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
@@ -54,6 +63,8 @@ pub use token_source::{
 };
 #[cfg(feature = "blocking")]
 pub use blocking_source::BlockingTokenSource;
+#[cfg(feature = "verify")]
+pub use verify::{DEFAULT_REFETCH_COOLDOWN, Verifier, VerifierBuilder, VerifyError};
 
 /// The secret types of [`secrecy`], re-exported: read a secret with
 /// [`ExposeSecret::expose_secret`].
