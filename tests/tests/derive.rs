@@ -1,6 +1,9 @@
 //! The API `#[derive(Scoped)]` generates, and `sales_channel_scopes!`: values,
 //! `const` use, names for config files, serde, and the sales-channel rule at run time.
 
+mod support;
+
+use scope_core::auth::Credentials;
 use scope_core::{
     ErrorKind, SalesChannelScopes, ScopeSet, Scoped, ScopedEnum, sales_channel_scopes, scope,
     scopes,
@@ -242,4 +245,94 @@ fn sales_channel_scopes_deserialize_through_the_rule() {
             .contains("sales channels require a market in scope"),
         "{err}"
     );
+}
+
+#[test]
+fn proven_scopes_make_sales_channel_credentials_without_a_check() {
+    let credentials =
+        Credentials::for_sales_channel("client", Shop::Outlet.sales_channel_scopes().clone());
+    assert!(credentials.is_sales_channel());
+    assert_eq!(credentials.scope(), Some(Shop::Outlet.scopes()));
+    assert_eq!(credentials.client_id(), "client");
+}
+
+/// The run-time check of `Credentials::sales_channel` and the rule of the macro agree.
+#[test]
+fn credentials_and_the_sales_channel_rule_agree() {
+    for text in [
+        "market:code:europe",
+        "store:id:aBc123",
+        "market:all",
+        "market:all stock_location:code:eu",
+        "stock_location:code:eu",
+        "stock_location:code:eu store:code:outlet_ny",
+        "provisioning-api",
+    ] {
+        let set: ScopeSet = text.parse().unwrap();
+        assert_eq!(
+            Credentials::sales_channel("client", set.clone()).is_ok(),
+            set.check_sales_channel().is_ok(),
+            "{text}"
+        );
+    }
+}
+
+/// A derive cannot see `$crate`: through a renamed dependency, `crate = "…"` names it.
+/// Without scope-core's `serde` feature, `#[scope(serde)]` is an error that says so.
+#[test]
+fn derive_through_a_renamed_dependency_and_without_serde() {
+    let dir = support::probe_crate("derive-renamed-probe", "cl_scopes");
+    let renamed = r#"
+use cl_scopes::{SalesChannelScopes, Scoped, ScopedEnum};
+
+#[derive(cl_scopes::Scoped)]
+#[scope(crate = "cl_scopes", rename_all = "snake_case")]
+enum Storefront {
+    #[scope("market:code:europe stock_location:code:eu_warehouse")]
+    Europe,
+    #[scope("market:code:usa")]
+    UnitedStates,
+}
+
+const OUTLET: SalesChannelScopes = cl_scopes::sales_channel_scopes!("store:code:outlet_ny");
+
+fn main() {
+    for s in Storefront::ALL {
+        print!("{}={} | ", s.name(), Scoped::scopes(s));
+    }
+    println!("{OUTLET}");
+}
+"#;
+    std::fs::write(dir.join("src/bin/renamed.rs"), renamed).unwrap();
+    let out = support::cargo(&dir, "renamed", true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "europe=market:code:europe stock_location:code:eu_warehouse | united_states=market:code:usa | store:code:outlet_ny\n"
+    );
+
+    let no_serde = r#"
+#[derive(cl_scopes::Scoped)]
+#[scope(crate = "cl_scopes", serde)]
+enum Storefront {
+    #[scope("market:code:europe")]
+    Europe,
+}
+
+fn main() {}
+"#;
+    std::fs::write(dir.join("src/bin/no_serde.rs"), no_serde).unwrap();
+    let out = support::cargo(&dir, "no_serde", false);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        stderr
+            .contains("`#[scope(serde)]` on `Storefront` needs the `serde` feature of scope-core"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("due to 1 previous error"), "{stderr}");
 }
