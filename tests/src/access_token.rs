@@ -2,7 +2,7 @@
 
 use std::sync::atomic::Ordering;
 
-use crate::app::App;
+use crate::app::{App, AppKind};
 use crate::state::State;
 
 /// What a token is issued for.
@@ -16,25 +16,25 @@ pub(crate) struct Grant<'a> {
 }
 
 impl State {
-    /// An opaque, unique token in the three-part shape of a JWT (header,
-    /// claims, signature), made of URL-safe characters only.
+    /// A JWT signed with RS512 by the stand-in's current key, with the claims
+    /// Commerce Layer gives this kind of application (see [`crate::jwt`]); the
+    /// stand-in remembers it so that it can be revoked.
     pub(crate) fn issue_access_token(&self, grant: &Grant<'_>) -> String {
-        let serial = self.issued.fetch_add(1, Ordering::Relaxed) + 1;
-        let claims = format!(
-            "{}.{}.{}.{}",
+        self.issued.fetch_add(1, Ordering::Relaxed);
+        let kind = match grant.app.kind() {
+            AppKind::SalesChannel => "sales_channel",
+            AppKind::Integration { .. } => "integration",
+        };
+        let claims = crate::jwt::access_token_claims(
+            kind,
             grant.app.client_id(),
             grant.scope,
+            &self.base_url,
             grant.created_at,
-            grant.expires_in
+            grant.expires_in,
         );
-        format!(
-            "standin.{}.{serial:08x}{:016x}",
-            hex(claims.as_bytes()),
-            self.nonce
-        )
+        let token = self.keys.current().sign(&claims);
+        self.revocations.issued(&token, grant.app.client_id());
+        token
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

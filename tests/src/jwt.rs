@@ -41,6 +41,15 @@ pub const ORGANIZATION_SLUG: &str = "the-stand-in";
 /// The id of the stand-in's organization.
 pub const ORGANIZATION_ID: &str = "OrgStandIn";
 
+/// How every token the stand-in issues begins: `{"alg":"RS512",` in base64url. Tests look for
+/// it to check that no token leaks into a message.
+///
+/// ```
+/// let token = scope_tests::jwt::SigningKey::shared().sign(&serde_json::json!({}));
+/// assert!(token.starts_with(scope_tests::jwt::TOKEN_PREFIX));
+/// ```
+pub const TOKEN_PREFIX: &str = "eyJhbGciOiJSUzUxMiIs";
+
 /// An RSA-2048 key pair that signs tokens with RS512, named by a `kid`.
 ///
 /// Cheap to clone: clones share the key.

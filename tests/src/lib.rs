@@ -18,6 +18,10 @@
 //! to misbehave ([`Misbehaviour`]) or to render errors in another documented
 //! shape ([`ErrorShape`]).
 //!
+//! The tokens it issues are RS512-signed JWTs with Commerce Layer's claims; it
+//! publishes their keys at `GET /.well-known/jwks.json` and revokes them at
+//! `POST /oauth/revoke` (see [`jwt`]).
+//!
 //! ```
 //! use scope_core::auth::{blocking::AuthClient, Credentials};
 //! use scope_core::scopes;
@@ -39,8 +43,10 @@ mod access_token;
 mod answer;
 mod app;
 mod body;
+pub mod jwt;
 mod misbehaviour;
 mod received;
+mod revoke_endpoint;
 mod router;
 mod server;
 mod state;

@@ -91,12 +91,12 @@ pub(crate) fn revoke(state: &State, request: &ReceivedRequest) -> Answer {
     let Some(app) = state.app(client_id) else {
         return refused("You are not authorized to revoke this token: the client is unknown.");
     };
-    if let AppKind::Integration { secret } = app.kind() {
-        if text("client_secret") != Some(secret.as_str()) {
-            return refused(
-                "You are not authorized to revoke this token: client authentication failed.",
-            );
-        }
+    if let AppKind::Integration { secret } = app.kind()
+        && text("client_secret") != Some(secret.as_str())
+    {
+        return refused(
+            "You are not authorized to revoke this token: client authentication failed.",
+        );
     }
     if !state.revocations.revoke(token, client_id) {
         return refused(

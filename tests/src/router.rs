@@ -57,6 +57,8 @@ pub(crate) async fn route(
 
     let answer = match (received.method(), received.path()) {
         ("POST", "/oauth/token") => token_endpoint::answer(&state, &received).await,
+        ("POST", "/oauth/revoke") => crate::revoke_endpoint::revoke(&state, &received),
+        ("GET", crate::jwt::JWKS_PATH) => crate::jwt::jwks_answer(&state),
         (_, "/oauth/token") => answer::error(
             shape,
             405,

@@ -39,7 +39,7 @@ use crate::state::State;
 /// ```
 pub struct AuthServer {
     addr: SocketAddr,
-    state: Arc<State>,
+    pub(crate) state: Arc<State>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }

@@ -17,10 +17,12 @@ pub(crate) struct State {
     pub(crate) base_url: String,
     /// Tokens issued so far.
     pub(crate) issued: AtomicU64,
-    /// Makes tokens of one server differ from those of another.
-    pub(crate) nonce: u64,
     pub(crate) token_requests: AtomicUsize,
     inner: Mutex<Inner>,
+    /// The keys that sign tokens and that `/.well-known/jwks.json` publishes.
+    pub(crate) keys: crate::jwt::KeyRing,
+    /// Which client each issued token belongs to, and which were revoked.
+    pub(crate) revocations: crate::revoke_endpoint::Revocations,
 }
 
 #[derive(Default)]
@@ -37,13 +39,13 @@ struct Inner {
 
 impl State {
     pub(crate) fn new(base_url: String) -> State {
-        use std::hash::{BuildHasher, RandomState};
         State {
             base_url,
             issued: AtomicU64::new(0),
-            nonce: RandomState::new().hash_one(Instant::now()),
             token_requests: AtomicUsize::new(0),
             inner: Mutex::new(Inner::default()),
+            keys: crate::jwt::KeyRing::new(),
+            revocations: Default::default(),
         }
     }
 

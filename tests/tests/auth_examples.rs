@@ -69,7 +69,7 @@ fn token_prints_one_json_object_for_a_sales_channel() {
         json["access_token"]
             .as_str()
             .unwrap()
-            .starts_with("standin.")
+            .starts_with(scope_tests::jwt::TOKEN_PREFIX)
     );
     assert_eq!(json["token_type"], "bearer");
     assert_eq!(json["expires_in"], 14_400);
@@ -229,7 +229,7 @@ fn quickstart_runs_against_the_stand_in_with_tokens_redacted() {
     assert!(stdout.contains("Sales channel token"), "{stdout}");
     assert!(stdout.contains("Integration token"), "{stdout}");
     assert!(stdout.contains("[REDACTED]"), "{stdout}");
-    assert!(!stdout.contains("standin."), "no token printed: {stdout}");
+    assert!(!stdout.contains(scope_tests::jwt::TOKEN_PREFIX), "no token printed: {stdout}");
     assert!(
         !stdout.contains("back-office-secret"),
         "no secret printed: {stdout}"

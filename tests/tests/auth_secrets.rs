@@ -125,7 +125,7 @@ fn no_error_shows_a_secret_whatever_the_server_sends() {
     let secrets = [
         INTEGRATION_SECRET,
         "leaked-token-value-123",
-        "standin.",
+        scope_tests::jwt::TOKEN_PREFIX,
         HEADER_SECRET,
     ];
     for flavour in FLAVOURS {
