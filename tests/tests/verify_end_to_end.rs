@@ -1,6 +1,10 @@
 //! End to end against the stand-in: `Verifier` checks RS512 signatures with the keys the
 //! stand-in publishes at `/.well-known/jwks.json`, fetched once and cached by `kid`.
 
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use scope_core::auth::{
@@ -363,7 +367,7 @@ async fn keys_that_cannot_be_fetched_are_a_clear_error() {
 
     let err = verifier.verify(&token).await.unwrap_err();
     assert!(
-        matches!(&err, VerifyError::KeysUnavailable(AuthError::Transport(_))),
+        matches!(&err, VerifyError::KeysUnavailable(e) if matches!(**e, AuthError::Transport(_))),
         "{err:?}"
     );
     assert!(
@@ -387,4 +391,67 @@ async fn a_verifier_of_another_auth_server_does_not_know_the_key() {
         .unwrap_err();
     assert!(matches!(err, VerifyError::UnknownKeyId { .. }), "{err:?}");
     assert!(err.to_string().contains("base URL"), "{err}");
+}
+
+/// A key set endpoint that always answers 500 and counts the requests it gets.
+fn failing_key_server() -> (String, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    let requests = Arc::new(AtomicUsize::new(0));
+    let counted = Arc::clone(&requests);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
+                head.push(byte[0]);
+            }
+            counted.fetch_add(1, AtomicOrdering::SeqCst);
+            let answer = b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
+            let _ = stream.write_all(answer);
+        }
+    });
+    (base_url, requests)
+}
+
+#[tokio::test]
+async fn a_failing_key_set_is_asked_once_and_its_error_shared() {
+    let server = server();
+    let token = issued_token(&server).await;
+    let (base_url, requests) = failing_key_server();
+    let client = AuthClient::builder().base_url(base_url).build().unwrap();
+    let verifier = client.verifier();
+
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (verifier, token) = (verifier.clone(), token.clone());
+            tokio::spawn(async move { verifier.verify(&token).await })
+        })
+        .collect();
+    for task in tasks {
+        let err = task.await.unwrap().unwrap_err();
+        assert!(
+            matches!(&err, VerifyError::KeysUnavailable(e) if e.status() == Some(500)),
+            "{err:?}"
+        );
+    }
+    assert_eq!(
+        requests.load(AtomicOrdering::SeqCst),
+        1,
+        "concurrent callers share one failed fetch"
+    );
+
+    // Within the backoff, no new request either.
+    assert!(verifier.verify(&token).await.is_err());
+    assert_eq!(requests.load(AtomicOrdering::SeqCst), 1);
+
+    // Without a cooldown, the next caller tries again.
+    let eager = client
+        .verifier_builder()
+        .refetch_cooldown(Duration::ZERO)
+        .build();
+    assert!(eager.verify(&token).await.is_err());
+    assert!(eager.verify(&token).await.is_err());
+    assert_eq!(requests.load(AtomicOrdering::SeqCst), 3);
 }

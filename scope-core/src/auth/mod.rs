@@ -64,7 +64,7 @@ pub use token_source::{
 #[cfg(feature = "blocking")]
 pub use blocking_source::BlockingTokenSource;
 #[cfg(feature = "verify")]
-pub use verify::{DEFAULT_REFETCH_COOLDOWN, Verifier, VerifierBuilder, VerifyError};
+pub use verify::{DEFAULT_REFETCH_COOLDOWN, FAILURE_BACKOFF, Verifier, VerifierBuilder, VerifyError};
 
 /// The secret types of [`secrecy`], re-exported: read a secret with
 /// [`ExposeSecret::expose_secret`].

@@ -7,7 +7,9 @@
 //! keeps the keys by `kid`, and fetches it again only when a token names a `kid` it has not
 //! seen (a key rotation): concurrent callers share that one fetch, and a `kid` still unknown
 //! after it does not trigger another fetch before [`VerifierBuilder::refetch_cooldown`] has
-//! passed, so a flood of forged tokens cannot turn into a flood of requests.
+//! passed, so a flood of forged tokens cannot turn into a flood of requests. A failed fetch is
+//! shared the same way: the callers that waited for it, and those of the next
+//! [`FAILURE_BACKOFF`], get its error without a new request.
 //!
 //! The keys come from the auth server the [`AuthClient`] is configured for, never from the
 //! token's own `iss` claim: a forged token could otherwise name a key set its forger controls.
@@ -29,6 +31,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -53,6 +56,14 @@ pub(crate) const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 /// The least body size read for a key set, whatever the client's limit for token responses.
 const MIN_KEY_SET_BYTES: usize = 256 * 1024;
+
+/// How long after a failed fetch of the key set callers get the same error instead of a new
+/// request (unless the refetch cooldown is shorter).
+///
+/// ```
+/// assert_eq!(scope_core::auth::FAILURE_BACKOFF.as_secs(), 2);
+/// ```
+pub const FAILURE_BACKOFF: Duration = Duration::from_secs(2);
 
 /// How long a `kid` still unknown after a fetch waits before it may cause another fetch,
 /// unless the builder says otherwise.
@@ -92,15 +103,26 @@ struct Inner {
     refetch_cooldown: Duration,
     /// The keys known now; replaced whole by each fetch.
     keys: RwLock<Arc<KeySet>>,
-    /// Held by the one caller that fetches; holds when the last fetch ended.
-    fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// Held by the one caller that fetches.
+    fetch: tokio::sync::Mutex<FetchState>,
+    /// Counts fetch attempts, so a caller that waited for someone else's fetch can tell.
+    attempts: AtomicU64,
 }
 
 #[derive(Default)]
 struct KeySet {
-    /// Counts fetches, so a caller that waited for someone else's fetch can tell.
-    generation: u64,
     keys: HashMap<String, Arc<DecodingKey>>,
+}
+
+#[derive(Default)]
+struct FetchState {
+    last: Option<LastFetch>,
+}
+
+struct LastFetch {
+    at: Instant,
+    /// Shared with the callers that come before the next attempt.
+    failure: Option<VerifyError>,
 }
 
 /// Options of a [`Verifier`].
@@ -180,7 +202,8 @@ impl VerifierBuilder {
                 leeway: self.leeway,
                 refetch_cooldown: self.refetch_cooldown,
                 keys: RwLock::new(Arc::default()),
-                fetch: tokio::sync::Mutex::new(None),
+                fetch: tokio::sync::Mutex::default(),
+                attempts: AtomicU64::new(0),
             }),
         }
     }
@@ -314,37 +337,52 @@ impl Verifier {
         self.verify(token.access_token().expose_secret()).await
     }
 
-    /// The key named `kid`: from the cache, or after one shared fetch.
+    /// The key named `kid`: from the cache, or after one fetch shared by every caller that
+    /// waited for it.
     async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, VerifyError> {
-        let seen = self.key_set();
-        if let Some(key) = seen.keys.get(kid) {
+        if let Some(key) = self.key_set().keys.get(kid) {
             return Ok(Arc::clone(key));
         }
-        let mut last_fetch = self.inner.fetch.lock().await;
-        // Someone else may have fetched while this caller waited: use their result.
-        let current = self.key_set();
-        if current.generation != seen.generation {
-            return current
-                .keys
-                .get(kid)
-                .cloned()
-                .ok_or_else(|| VerifyError::unknown_key(kid));
+        let attempts_seen = self.inner.attempts.load(Ordering::Acquire);
+        let mut state = self.inner.fetch.lock().await;
+        if let Some(key) = self.key_set().keys.get(kid) {
+            return Ok(Arc::clone(key));
         }
-        if let Some(at) = *last_fetch
-            && at.elapsed() < self.inner.refetch_cooldown
-        {
-            return Err(VerifyError::unknown_key(kid));
+        let last_failure = state.last.as_ref().and_then(|last| last.failure.clone());
+        if self.inner.attempts.load(Ordering::Acquire) != attempts_seen {
+            // Someone fetched while this caller waited: their outcome is this caller's too.
+            return Err(last_failure.unwrap_or_else(|| VerifyError::unknown_key(kid)));
         }
-        let fetched = self.fetch_keys().await;
-        *last_fetch = Some(Instant::now());
-        let keys = fetched?;
-        let key = keys.get(kid).cloned();
-        let next = Arc::new(KeySet {
-            generation: current.generation + 1,
-            keys,
-        });
-        *self.inner.keys.write().unwrap_or_else(|e| e.into_inner()) = next;
-        key.ok_or_else(|| VerifyError::unknown_key(kid))
+        if let Some(last) = &state.last {
+            let wait = match last.failure {
+                Some(_) => self.inner.refetch_cooldown.min(FAILURE_BACKOFF),
+                None => self.inner.refetch_cooldown,
+            };
+            if last.at.elapsed() < wait {
+                return Err(last_failure.unwrap_or_else(|| VerifyError::unknown_key(kid)));
+            }
+        }
+        let outcome = match self.fetch_keys().await {
+            Ok(keys) => {
+                let key = keys.get(kid).cloned();
+                *self.inner.keys.write().unwrap_or_else(|e| e.into_inner()) =
+                    Arc::new(KeySet { keys });
+                state.last = Some(LastFetch {
+                    at: Instant::now(),
+                    failure: None,
+                });
+                key.ok_or_else(|| VerifyError::unknown_key(kid))
+            }
+            Err(err) => {
+                state.last = Some(LastFetch {
+                    at: Instant::now(),
+                    failure: Some(err.clone()),
+                });
+                Err(err)
+            }
+        };
+        self.inner.attempts.fetch_add(1, Ordering::Release);
+        outcome
     }
 
     fn key_set(&self) -> Arc<KeySet> {
@@ -357,7 +395,7 @@ impl Verifier {
             .client
             .get_json_document(&self.inner.jwks_url)
             .await
-            .map_err(VerifyError::KeysUnavailable)?;
+            .map_err(|err| VerifyError::KeysUnavailable(Arc::new(err)))?;
         parse_key_set(&body)
     }
 }
@@ -493,7 +531,7 @@ fn printable(text: &str) -> String {
 /// let err = VerifyError::Algorithm { found: Some("none".into()) };
 /// assert!(err.to_string().contains("RS512"));
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 #[non_exhaustive]
 pub enum VerifyError {
     /// The text is not a JWT with a JSON header and payload.
@@ -521,8 +559,10 @@ pub enum VerifyError {
     },
     /// The token has no `exp` claim, so it cannot be checked for expiry.
     MissingExpiry,
-    /// The key set could not be fetched.
-    KeysUnavailable(AuthError),
+    /// The key set could not be fetched. Callers in the next
+    /// [`FAILURE_BACKOFF`] (or the refetch cooldown, if shorter) get the same error without
+    /// a new request.
+    KeysUnavailable(Arc<AuthError>),
     /// The key set was fetched but is not a JWKS document.
     InvalidKeySet {
         /// What is wrong with it.
@@ -601,7 +641,7 @@ impl std::error::Error for VerifyError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
             Self::Malformed(err) => Some(err),
-            Self::KeysUnavailable(err) => Some(err),
+            Self::KeysUnavailable(err) => Some(&**err),
             _ => None,
         }
     }
