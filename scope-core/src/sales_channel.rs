@@ -200,7 +200,7 @@ impl fmt::Display for SalesChannelScopes {
 
 impl fmt::Debug for SalesChannelScopes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "SalesChannelScopes({self})")
+        write!(f, "SalesChannelScopes({:?})", self.0.to_string())
     }
 }
 

@@ -35,9 +35,43 @@ use crate::scope_set::ScopeSet;
 /// assert_eq!(describe(&Storefront::Usa), "market:code:usa");
 /// ```
 ///
+/// # Attributes
+///
+/// | attribute | on | meaning |
+/// |---|---|---|
+/// | `#[scope("…")]` | each variant, or a struct | the scope text, checked like [`scopes!`](crate::scopes) |
+/// | `#[scope(sales_channel)]` | the type | also check each literal with the sales-channel rule, and add `const fn sales_channel_scopes(&self) -> &'static SalesChannelScopes` |
+/// | `#[scope(crate = "path")]` | the type | the path to this crate, when the dependency is renamed |
+/// | `#[scope(rename_all = "…")]`, `#[scope(serde)]` | an enum | names in config files; see [`ScopedEnum`] |
+/// | `#[scope("…", rename = "…")]` | a variant | this variant's name in config files |
+///
+/// Arguments may share one attribute: `#[scope("market:all", sales_channel)]`.
+/// The derive refuses, each with an error at its cause: a literal the grammar
+/// refuses (with the message `scopes!` gives), a missing or second scope
+/// literal, an argument that is not a literal (a derive sees tokens, not the
+/// values of constants), variants with fields, unions, generic types, and two
+/// variants with the same scopes (compared as sets: the same scopes in another
+/// order grant the same access) or the same name.
+///
 /// The generated code names this crate `::scope_core`; if you depend on it under
-/// another name, say so with `#[scope(crate = "path")]` on the type (a derive
-/// cannot find out by itself).
+/// another name, say so with `#[scope(crate = "path")]` on the type (a derive,
+/// unlike `scopes!`, cannot be told `$crate`).
+///
+/// ```
+/// use scope_core::{SalesChannelScopes, Scoped};
+///
+/// #[derive(Scoped)]
+/// #[scope(sales_channel)]
+/// enum Storefront {
+///     #[scope("market:code:europe stock_location:code:eu_warehouse")]
+///     Europe,
+///     #[scope("store:code:outlet_ny")]
+///     NewYorkOutlet,
+/// }
+///
+/// const OUTLET: &SalesChannelScopes = Storefront::NewYorkOutlet.sales_channel_scopes();
+/// assert_eq!(OUTLET.to_string(), "store:code:outlet_ny");
+/// ```
 pub trait Scoped {
     /// The scopes this value's tokens need, checked when the program compiled.
     ///

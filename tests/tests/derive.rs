@@ -167,6 +167,10 @@ fn sales_channel_scopes_macro_is_const() {
         sales_channel_scopes!("market:code:europe stock_location:code:eu_warehouse");
     assert_eq!(EU.len(), 2);
     assert_eq!(
+        format!("{EU:?}"),
+        r#"SalesChannelScopes("market:code:europe stock_location:code:eu_warehouse")"#
+    );
+    assert_eq!(
         EU.to_string(),
         "market:code:europe stock_location:code:eu_warehouse"
     );
