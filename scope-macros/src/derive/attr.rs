@@ -34,6 +34,9 @@ pub(crate) struct Options {
     pub rename: Option<Text>,
     pub serde: bool,
     pub sales_channel: bool,
+    /// An argument meant as the scope text was faulty and reported: no
+    /// "missing `#[scope]`" error should follow.
+    pub faulty_text: bool,
 }
 
 const EXAMPLE: &str = "`#[scope(\"market:code:europe\")]`";
@@ -51,6 +54,7 @@ pub(crate) fn options(
         let list = match &attr.args {
             Args::List(list) => list,
             Args::Other => {
+                options.faulty_text = true;
                 errors.between(
                     attr.start,
                     attr.end,
@@ -61,10 +65,15 @@ pub(crate) fn options(
         };
         let tokens: Vec<TokenTree> = list.stream().into_iter().collect();
         if tokens.is_empty() {
+            let fix = match place {
+                Place::Enum => format!("give an option ({ENUM_OPTIONS}) or remove it"),
+                _ => format!("give the scope text, such as {EXAMPLE}"),
+            };
+            options.faulty_text = place != Place::Enum;
             errors.between(
                 attr.start,
                 attr.end,
-                format!("empty `#[scope()]` on {owner}; give the scope text, such as {EXAMPLE}"),
+                format!("empty `#[scope()]` on {owner}; {fix}"),
             );
             continue;
         }
@@ -94,6 +103,7 @@ fn read_arg(
     match arg {
         [TokenTree::Literal(literal)] => {
             let Some(value) = unescape(&literal.to_string()) else {
+                options.faulty_text = true;
                 errors.at(
                     first,
                     format!(
@@ -196,6 +206,7 @@ fn read_arg(
                 }
                 _ => format!("`{}`", shown()),
             };
+            options.faulty_text = true;
             let hint = match place {
                 Place::Struct => format!("; the options on a struct are {STRUCT_OPTIONS}"),
                 _ => String::new(),

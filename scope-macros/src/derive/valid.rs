@@ -82,7 +82,7 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Model> {
         Data::Struct => {
             let scopes = match &options.text {
                 Some(text) => checked(text, options.sales_channel, errors),
-                None if !input.attrs.is_empty() => None,
+                None if options.faulty_text => None,
                 None => {
                     errors.at(
                         input.ident.span(),
@@ -137,8 +137,8 @@ fn enum_body(input: &Input, variants: &[Variant], options: &Options, errors: &mu
         }
         let scopes = match &own.text {
             Some(text) => checked(text, options.sales_channel, errors),
-            // A malformed `#[scope…]` has its own error already.
-            None if !variant.attrs.is_empty() => None,
+            // A malformed scope text has its own error already.
+            None if own.faulty_text => None,
             None => {
                 errors.at(
                     variant.ident.span(),

@@ -11,3 +11,8 @@ struct Outlet {
 }
 
 fn main() {}
+
+// Options alone do not make up for the scope text.
+#[derive(scope_core::Scoped)]
+#[scope(crate = "scope_core", sales_channel)]
+struct OptionsOnly;
