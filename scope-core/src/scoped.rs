@@ -141,6 +141,7 @@ pub trait ScopedEnum: Scoped + Sized + 'static {
 
 /// Not public API: support for the code `#[derive(Scoped)]` writes.
 #[doc(hidden)]
+#[cfg(feature = "macros")]
 pub mod __derive {
     #[cfg(feature = "serde")]
     pub use serde;
