@@ -340,3 +340,37 @@ fn main() {}
     );
     assert!(stderr.contains("due to 1 previous error"), "{stderr}");
 }
+
+/// One enum per case style, each with a two-word variant.
+macro_rules! styled {
+    ($($module:ident: $style:literal => $expected:literal,)*) => {
+        $(
+            mod $module {
+                #[derive(scope_core::Scoped)]
+                #[scope(rename_all = $style)]
+                pub enum Styled {
+                    #[scope("market:code:usa store:code:outlet_ny")]
+                    UsaOutlet,
+                }
+            }
+        )*
+
+        #[test]
+        fn every_case_style_names_variants_like_serde() {
+            $(
+                assert_eq!(<$module::Styled as ScopedEnum>::NAMES, [$expected], $style);
+            )*
+        }
+    };
+}
+
+styled! {
+    lower: "lowercase" => "usaoutlet",
+    upper: "UPPERCASE" => "USAOUTLET",
+    pascal: "PascalCase" => "UsaOutlet",
+    camel: "camelCase" => "usaOutlet",
+    snake: "snake_case" => "usa_outlet",
+    screaming_snake: "SCREAMING_SNAKE_CASE" => "USA_OUTLET",
+    kebab: "kebab-case" => "usa-outlet",
+    screaming_kebab: "SCREAMING-KEBAB-CASE" => "USA-OUTLET",
+}

@@ -4,7 +4,7 @@
 //! Arguments, separated by commas: a string literal (the scope text), a flag
 //! (`serde`, `sales_channel`), or `key = "value"` (`crate`, `rename_all`, `rename`).
 
-use proc_macro::{Span, TokenStream, TokenTree};
+use proc_macro::{Delimiter, Span, TokenStream, TokenTree};
 
 use super::ast::{Args, Attribute};
 use super::case::{Case, STYLES};
@@ -63,7 +63,7 @@ pub(crate) fn options(
                 continue;
             }
         };
-        let tokens: Vec<TokenTree> = list.stream().into_iter().collect();
+        let tokens = unwrap_invisible(list.stream());
         if tokens.is_empty() {
             let fix = match place {
                 Place::Enum => format!("give an option ({ENUM_OPTIONS}) or remove it"),
@@ -220,6 +220,21 @@ fn read_arg(
             );
         }
     }
+}
+
+/// The tokens with invisible groups opened: a `$text:literal` from a
+/// `macro_rules!` arrives wrapped in one.
+fn unwrap_invisible(stream: TokenStream) -> Vec<TokenTree> {
+    let mut out = Vec::new();
+    for token in stream {
+        match token {
+            TokenTree::Group(group) if group.delimiter() == Delimiter::None => {
+                out.extend(unwrap_invisible(group.stream()));
+            }
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 const ENUM_OPTIONS: &str = "`crate = \"…\"`, `rename_all = \"…\"`, `serde` and `sales_channel`";
