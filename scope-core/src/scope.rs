@@ -128,9 +128,11 @@ impl Scope {
     /// Builds a scope from a successful parse of `input`.
     pub(crate) fn from_parsed(parsed: &Parsed, input: &str) -> Scope {
         let value = match parsed.selector {
-            Some(Selector::Id | Selector::Code) => {
-                Value::copy_of(input.get(parsed.value_start..parsed.end).unwrap_or_default())
-            }
+            Some(Selector::Id | Selector::Code) => Value::copy_of(
+                input
+                    .get(parsed.value_start..parsed.end)
+                    .unwrap_or_default(),
+            ),
             _ => Value::None,
         };
         Scope {

@@ -101,7 +101,15 @@ impl ScopeSet {
     /// ```
     pub fn from_scopes(scopes: Vec<Scope>) -> Result<ScopeSet, ScopeError> {
         if scopes.is_empty() {
-            return Err(ScopeError::new("", Fault { kind: ErrorKind::Empty, start: 0, end: 0, related: None }));
+            return Err(ScopeError::new(
+                "",
+                Fault {
+                    kind: ErrorKind::Empty,
+                    start: 0,
+                    end: 0,
+                    related: None,
+                },
+            ));
         }
         let set = ScopeSet {
             scopes: Cow::Owned(scopes),
@@ -113,7 +121,8 @@ impl ScopeSet {
     /// Applies the set rules, reporting a conflict with the positions in the text.
     fn check(&self) -> Result<(), ScopeError> {
         let scopes = &self.scopes;
-        check_set(scopes.len(), |i| scopes[i].key()).map_err(|conflict| self.conflict_error(conflict))
+        check_set(scopes.len(), |i| scopes[i].key())
+            .map_err(|conflict| self.conflict_error(conflict))
     }
 
     #[cold]

@@ -37,11 +37,13 @@ impl Value {
         match self {
             Value::None => "",
             Value::Static(text) => text,
-            Value::Inline { len, bytes } => match std::str::from_utf8(bytes.split_at(*len as usize).0) {
-                Ok(text) => text,
-                // Unreachable: only grammar-checked ASCII is stored inline.
-                Err(_) => "",
-            },
+            Value::Inline { len, bytes } => {
+                match std::str::from_utf8(bytes.split_at(*len as usize).0) {
+                    Ok(text) => text,
+                    // Unreachable: only grammar-checked ASCII is stored inline.
+                    Err(_) => "",
+                }
+            }
             Value::Heap(text) => text.as_str(),
         }
     }
