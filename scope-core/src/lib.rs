@@ -31,6 +31,7 @@
 
 mod grammar;
 mod scope;
+mod scope_list;
 mod scope_set;
 #[cfg(feature = "serde")]
 mod serde_impls;

@@ -196,7 +196,7 @@ impl Scope {
         Key {
             resource: self.resource,
             selector: self.selector,
-            value: self.value.as_str().as_bytes(),
+            value: self.value.as_bytes(),
         }
     }
 
@@ -207,8 +207,8 @@ impl Scope {
         self.resource.keyword().len() + selector + value
     }
 
-    fn sort_key(&self) -> (Resource, Option<Selector>, &str) {
-        (self.resource, self.selector, self.value.as_str())
+    fn sort_key(&self) -> (Resource, Option<Selector>, &[u8]) {
+        (self.resource, self.selector, self.value.as_bytes())
     }
 }
 

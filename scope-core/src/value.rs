@@ -33,6 +33,16 @@ impl Value {
         }
     }
 
+    /// The value's bytes, without the UTF-8 check `as_str` needs (for comparisons).
+    pub(crate) const fn as_bytes(&self) -> &[u8] {
+        match self {
+            Value::None => b"",
+            Value::Static(text) => text.as_bytes(),
+            Value::Inline { len, bytes } => bytes.split_at(*len as usize).0,
+            Value::Heap(text) => text.as_bytes(),
+        }
+    }
+
     pub(crate) const fn as_str(&self) -> &str {
         match self {
             Value::None => "",

@@ -76,16 +76,22 @@ impl Resource {
         matches!(self, Resource::ProvisioningApi | Resource::MetricsApi)
     }
 
-    /// The resource whose keyword is exactly `word`.
+    /// The resource whose keyword is exactly `word`. Dispatches on the length
+    /// first: every keyword has its own, so one comparison decides.
     pub(crate) const fn from_keyword(word: &[u8]) -> Option<Resource> {
-        let mut i = 0;
-        while i < RESOURCE_KEYWORDS.len() {
-            if bytes_eq(word, RESOURCE_KEYWORDS[i].as_bytes()) {
-                return Some(Resource::from_code(i as u8));
-            }
-            i += 1;
+        let resource = match word.len() {
+            6 => Resource::Market,
+            5 => Resource::Store,
+            14 => Resource::StockLocation,
+            16 => Resource::ProvisioningApi,
+            11 => Resource::MetricsApi,
+            _ => return None,
+        };
+        if bytes_eq(word, resource.keyword().as_bytes()) {
+            Some(resource)
+        } else {
+            None
         }
-        None
     }
 
     /// A small number standing for this resource in macro output (fewer tokens to compile).
@@ -120,14 +126,16 @@ impl Selector {
         }
     }
 
-    /// The selector whose keyword is exactly `word`.
+    /// The selector whose keyword is exactly `word` (each has its own length).
     pub(crate) const fn from_keyword(word: &[u8]) -> Option<Selector> {
-        if bytes_eq(word, b"id") {
-            Some(Selector::Id)
-        } else if bytes_eq(word, b"code") {
-            Some(Selector::Code)
-        } else if bytes_eq(word, b"all") {
-            Some(Selector::All)
+        let selector = match word.len() {
+            2 => Selector::Id,
+            4 => Selector::Code,
+            3 => Selector::All,
+            _ => return None,
+        };
+        if bytes_eq(word, selector.keyword().as_bytes()) {
+            Some(selector)
         } else {
             None
         }
@@ -154,10 +162,21 @@ impl Selector {
     }
 }
 
-/// Byte-wise equality usable in `const fn` (slice `==` is not const).
+/// Byte-wise equality usable in `const fn` (slice `==` is not const), eight
+/// bytes at a time: keywords are compared on every parse.
 pub(crate) const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
+    }
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, rest_a)), Some((y, rest_b))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if u64::from_ne_bytes(*x) != u64::from_ne_bytes(*y) {
+            return false;
+        }
+        a = rest_a;
+        b = rest_b;
     }
     let mut i = 0;
     while i < a.len() {
