@@ -43,8 +43,9 @@ pub use scope_set::ScopeSet;
 
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
-#[cfg(feature = "macros")]
 pub mod __private {
+    pub use crate::value::Value;
+    #[cfg(feature = "macros")]
     pub use scope_macros::{scope_impl, scopes_impl};
 }
 

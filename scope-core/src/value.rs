@@ -6,14 +6,21 @@ use std::fmt;
 /// typical scope allocates nothing. It covers every market code (at most 25).
 const INLINE: usize = 30;
 
+/// A scope's id or code. Not API: public only for the macros' struct literals.
+#[doc(hidden)]
 #[derive(Clone)]
-pub(crate) enum Value {
+pub enum Value {
     /// `market:all` and the API scopes have no value.
     None,
     /// From a macro or a `const fn` constructor.
     Static(&'static str),
     /// Parsed at run time, short.
-    Inline { len: u8, bytes: [u8; INLINE] },
+    Inline {
+        /// How many bytes of `bytes` hold the value.
+        len: u8,
+        /// The value, then zeros.
+        bytes: [u8; INLINE],
+    },
     /// Parsed at run time, long.
     Heap(String),
 }

@@ -94,20 +94,15 @@ impl Resource {
         }
     }
 
-    /// A small number standing for this resource in macro output (fewer tokens to compile).
+    /// The name of this variant, for the macros' output.
     #[allow(dead_code)] // used by scope-macros
-    pub(crate) const fn code(self) -> u8 {
-        self as u8
-    }
-
-    /// The inverse of [`Resource::code`]; codes come only from the macros.
-    pub(crate) const fn from_code(code: u8) -> Resource {
-        match code {
-            0 => Resource::Market,
-            1 => Resource::Store,
-            2 => Resource::StockLocation,
-            3 => Resource::ProvisioningApi,
-            _ => Resource::MetricsApi,
+    pub(crate) const fn variant_name(self) -> &'static str {
+        match self {
+            Resource::Market => "Market",
+            Resource::Store => "Store",
+            Resource::StockLocation => "StockLocation",
+            Resource::ProvisioningApi => "ProvisioningApi",
+            Resource::MetricsApi => "MetricsApi",
         }
     }
 }
@@ -141,23 +136,13 @@ impl Selector {
         }
     }
 
-    /// A small number standing for an optional selector in macro output.
-    pub(crate) const fn code(selector: Option<Selector>) -> u8 {
-        match selector {
-            Some(Selector::Id) => 0,
-            Some(Selector::Code) => 1,
-            Some(Selector::All) => 2,
-            None => 3,
-        }
-    }
-
-    /// The inverse of [`Selector::code`]; codes come only from the macros.
-    pub(crate) const fn from_code(code: u8) -> Option<Selector> {
-        match code {
-            0 => Some(Selector::Id),
-            1 => Some(Selector::Code),
-            2 => Some(Selector::All),
-            _ => None,
+    /// The name of this variant, for the macros' output.
+    #[allow(dead_code)] // used by scope-macros
+    pub(crate) const fn variant_name(self) -> &'static str {
+        match self {
+            Selector::Id => "Id",
+            Selector::Code => "Code",
+            Selector::All => "All",
         }
     }
 }

@@ -398,7 +398,11 @@ impl<'a> Key<'a> {
 }
 
 const fn same_selector(a: Option<Selector>, b: Option<Selector>) -> bool {
-    Selector::code(a) == Selector::code(b)
+    match (a, b) {
+        (Some(a), Some(b)) => a as u8 == b as u8,
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// The set rule that `later` breaks by following `earlier`, if any: the same
