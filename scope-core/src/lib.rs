@@ -36,6 +36,7 @@ pub mod auth;
 mod grammar;
 mod sales_channel;
 mod scope;
+mod scope_list;
 mod scope_set;
 mod scoped;
 #[cfg(feature = "serde")]
@@ -52,10 +53,13 @@ pub use scoped::{Scoped, ScopedEnum};
 
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
-#[cfg(feature = "macros")]
 pub mod __private {
+    pub use crate::value::Value;
+    #[cfg(feature = "macros")]
     pub use crate::scoped::__derive::*;
+    #[cfg(feature = "macros")]
     pub use scope_macros::sales_channel_scopes_impl;
+    #[cfg(feature = "macros")]
     pub use scope_macros::{scope_impl, scopes_impl};
 }
 

@@ -46,9 +46,15 @@ use crate::value::Value;
 /// ```
 #[derive(Clone)]
 pub struct Scope {
-    resource: Resource,
-    selector: Option<Selector>,
-    value: Value,
+    // Public only so that the macros can write a scope as a struct literal,
+    // which the compiler promotes to a `'static` constant in any context (a
+    // `const fn` call would not be promoted). Not API: use the accessors.
+    #[doc(hidden)]
+    pub __resource: Resource,
+    #[doc(hidden)]
+    pub __selector: Option<Selector>,
+    #[doc(hidden)]
+    pub __value: Value,
 }
 
 impl Scope {
@@ -102,41 +108,29 @@ impl Scope {
                     _ => Value::None,
                 };
                 Scope {
-                    resource: parsed.resource,
-                    selector: parsed.selector,
-                    value,
+                    __resource: parsed.resource,
+                    __selector: parsed.selector,
+                    __value: value,
                 }
             }
             Err(fault) => panic!("{}", fault.kind.summary()),
         }
     }
 
-    /// Builds a scope from parts the macros have already checked.
-    #[doc(hidden)]
-    pub const fn __from_macro(resource: u8, selector: u8, value: &'static str) -> Scope {
-        let selector = Selector::from_code(selector);
-        Scope {
-            resource: Resource::from_code(resource),
-            selector,
-            value: match selector {
-                Some(Selector::Id | Selector::Code) => Value::Static(value),
-                _ => Value::None,
-            },
-        }
-    }
-
     /// Builds a scope from a successful parse of `input`.
     pub(crate) fn from_parsed(parsed: &Parsed, input: &str) -> Scope {
         let value = match parsed.selector {
-            Some(Selector::Id | Selector::Code) => {
-                Value::copy_of(input.get(parsed.value_start..parsed.end).unwrap_or_default())
-            }
+            Some(Selector::Id | Selector::Code) => Value::copy_of(
+                input
+                    .get(parsed.value_start..parsed.end)
+                    .unwrap_or_default(),
+            ),
             _ => Value::None,
         };
         Scope {
-            resource: parsed.resource,
-            selector: parsed.selector,
-            value,
+            __resource: parsed.resource,
+            __selector: parsed.selector,
+            __value: value,
         }
     }
 
@@ -148,7 +142,7 @@ impl Scope {
     /// assert_eq!(scope!("stock_location:id:WLgbSXqyoZ").resource(), Resource::StockLocation);
     /// ```
     pub const fn resource(&self) -> Resource {
-        self.resource
+        self.__resource
     }
 
     /// How the scope names its resource; `None` for `provisioning-api` and `metrics-api`.
@@ -159,7 +153,7 @@ impl Scope {
     /// assert_eq!(scope!("store:code:outlet_ny").selector(), Some(Selector::Code));
     /// ```
     pub const fn selector(&self) -> Option<Selector> {
-        self.selector
+        self.__selector
     }
 
     /// The id or code, exactly as written; `None` for `market:all` and the API scopes.
@@ -171,9 +165,9 @@ impl Scope {
     /// assert_eq!(scope!("market:all").value(), None);
     /// ```
     pub const fn value(&self) -> Option<&str> {
-        match self.value {
+        match self.__value {
             Value::None => None,
-            _ => Some(self.value.as_str()),
+            _ => Some(self.__value.as_str()),
         }
     }
 
@@ -186,27 +180,28 @@ impl Scope {
     /// assert!(!scope!("market:all").is_market());
     /// ```
     pub const fn is_market(&self) -> bool {
-        matches!(self.resource, Resource::Market) && !matches!(self.selector, Some(Selector::All))
+        matches!(self.__resource, Resource::Market)
+            && !matches!(self.__selector, Some(Selector::All))
     }
 
     /// The scope as the set rules see it.
     pub(crate) const fn key(&self) -> Key<'_> {
         Key {
-            resource: self.resource,
-            selector: self.selector,
-            value: self.value.as_str().as_bytes(),
+            resource: self.__resource,
+            selector: self.__selector,
+            value: self.__value.as_bytes(),
         }
     }
 
     /// The length of the scope's text, without formatting it.
     pub(crate) fn text_len(&self) -> usize {
-        let selector = self.selector.map_or(0, |s| 1 + s.keyword().len());
+        let selector = self.__selector.map_or(0, |s| 1 + s.keyword().len());
         let value = self.value().map_or(0, |v| 1 + v.len());
-        self.resource.keyword().len() + selector + value
+        self.__resource.keyword().len() + selector + value
     }
 
-    fn sort_key(&self) -> (Resource, Option<Selector>, &str) {
-        (self.resource, self.selector, self.value.as_str())
+    fn sort_key(&self) -> (Resource, Option<Selector>, &[u8]) {
+        (self.__resource, self.__selector, self.__value.as_bytes())
     }
 }
 
@@ -232,8 +227,8 @@ impl TryFrom<&str> for Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.resource.keyword())?;
-        if let Some(selector) = self.selector {
+        f.write_str(self.__resource.keyword())?;
+        if let Some(selector) = self.__selector {
             f.write_str(":")?;
             f.write_str(selector.keyword())?;
         }

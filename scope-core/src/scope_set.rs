@@ -1,6 +1,6 @@
 //! `ScopeSet`: one or more distinct scopes, as a token request sends them.
 
-use std::borrow::Cow;
+use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
@@ -9,6 +9,7 @@ use crate::grammar::{
     Conflict, ErrorKind, Fault, Resource, ScopeError, check_set, parse_set_item, set_conflict,
 };
 use crate::scope::Scope;
+use crate::scope_list::ScopeList;
 
 /// One or more distinct scopes, in the order written: the `scope` of a token request.
 ///
@@ -36,9 +37,9 @@ use crate::scope::Scope;
 /// assert_eq!(from_config.to_string(), "market:code:europe stock_location:code:eu_warehouse");
 /// # Ok::<(), scope_core::ScopeError>(())
 /// ```
-#[derive(Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone)]
 pub struct ScopeSet {
-    scopes: Cow<'static, [Scope]>,
+    scopes: ScopeList,
 }
 
 impl ScopeSet {
@@ -55,7 +56,9 @@ impl ScopeSet {
     ///
     /// const EUROPE: Scope = Scope::from_static("market:code:europe");
     /// const WAREHOUSE: Scope = Scope::from_static("stock_location:code:eu_warehouse");
-    /// const STOREFRONT: ScopeSet = ScopeSet::from_static_scopes(&[EUROPE, WAREHOUSE]);
+    /// // The slice is its own `const` item, so that it lives for `'static`.
+    /// const SCOPES: &[Scope] = &[EUROPE, WAREHOUSE];
+    /// const STOREFRONT: ScopeSet = ScopeSet::from_static_scopes(SCOPES);
     /// assert_eq!(STOREFRONT.to_string(), "market:code:europe stock_location:code:eu_warehouse");
     /// ```
     pub const fn from_static_scopes(scopes: &'static [Scope]) -> ScopeSet {
@@ -74,7 +77,7 @@ impl ScopeSet {
             later += 1;
         }
         ScopeSet {
-            scopes: Cow::Borrowed(scopes),
+            scopes: ScopeList::Static(scopes),
         }
     }
 
@@ -82,7 +85,7 @@ impl ScopeSet {
     #[doc(hidden)]
     pub const fn __from_macro(scopes: &'static [Scope]) -> ScopeSet {
         ScopeSet {
-            scopes: Cow::Borrowed(scopes),
+            scopes: ScopeList::Static(scopes),
         }
     }
 
@@ -101,10 +104,18 @@ impl ScopeSet {
     /// ```
     pub fn from_scopes(scopes: Vec<Scope>) -> Result<ScopeSet, ScopeError> {
         if scopes.is_empty() {
-            return Err(ScopeError::new("", Fault { kind: ErrorKind::Empty, start: 0, end: 0, related: None }));
+            return Err(ScopeError::new(
+                "",
+                Fault {
+                    kind: ErrorKind::Empty,
+                    start: 0,
+                    end: 0,
+                    related: None,
+                },
+            ));
         }
         let set = ScopeSet {
-            scopes: Cow::Owned(scopes),
+            scopes: ScopeList::from(scopes),
         };
         set.check()?;
         Ok(set)
@@ -112,15 +123,17 @@ impl ScopeSet {
 
     /// Applies the set rules, reporting a conflict with the positions in the text.
     fn check(&self) -> Result<(), ScopeError> {
-        let scopes = &self.scopes;
-        check_set(scopes.len(), |i| scopes[i].key()).map_err(|conflict| self.conflict_error(conflict))
+        let scopes = self.as_slice();
+        check_set(scopes.len(), |i| scopes[i].key())
+            .map_err(|conflict| self.conflict_error(conflict))
     }
 
     #[cold]
     fn conflict_error(&self, conflict: Conflict) -> ScopeError {
         let span = |index: usize| {
-            let start: usize = self.scopes[..index].iter().map(|s| s.text_len() + 1).sum();
-            (start, start + self.scopes[index].text_len())
+            let scopes = self.as_slice();
+            let start: usize = scopes[..index].iter().map(|s| s.text_len() + 1).sum();
+            (start, start + scopes[index].text_len())
         };
         let (start, end) = span(conflict.later);
         let fault = Fault {
@@ -139,7 +152,7 @@ impl ScopeSet {
     /// ```
     #[allow(clippy::len_without_is_empty)] // a set is never empty
     pub fn len(&self) -> usize {
-        self.scopes.len()
+        self.as_slice().len()
     }
 
     /// The scopes in the order written.
@@ -152,7 +165,7 @@ impl ScopeSet {
     /// assert_eq!(codes, ["europe", "usa"]);
     /// ```
     pub fn iter(&self) -> std::slice::Iter<'_, Scope> {
-        self.scopes.iter()
+        self.as_slice().iter()
     }
 
     /// The scopes as a slice, in the order written.
@@ -163,7 +176,7 @@ impl ScopeSet {
     /// assert_eq!(scopes!("market:all").as_slice(), [scope!("market:all")]);
     /// ```
     pub fn as_slice(&self) -> &[Scope] {
-        &self.scopes
+        self.scopes.as_slice()
     }
 
     /// Whether the set holds `scope`.
@@ -176,7 +189,7 @@ impl ScopeSet {
     /// assert!(!set.contains(&scope!("market:code:usa")));
     /// ```
     pub fn contains(&self, scope: &Scope) -> bool {
-        self.scopes.contains(scope)
+        self.as_slice().contains(scope)
     }
 
     /// Whether the set names a market (by id or code) or a store, which implies
@@ -190,8 +203,7 @@ impl ScopeSet {
     /// assert!(!scopes!("stock_location:code:eu_warehouse").has_market_or_store());
     /// ```
     pub fn has_market_or_store(&self) -> bool {
-        self.scopes
-            .iter()
+        self.iter()
             .any(|s| s.is_market() || s.resource() == Resource::Store)
     }
 
@@ -232,7 +244,7 @@ impl ScopeSet {
     }
 
     fn of(&self, resource: Resource) -> impl Iterator<Item = &Scope> + '_ {
-        self.scopes.iter().filter(move |s| s.resource() == resource)
+        self.iter().filter(move |s| s.resource() == resource)
     }
 
     /// Whether both sets hold the same scopes, in any order.
@@ -256,7 +268,8 @@ impl FromStr for ScopeSet {
     /// Parses space-separated scopes; see [`ScopeSet`] for the rules.
     fn from_str(text: &str) -> Result<ScopeSet, ScopeError> {
         let bytes = text.as_bytes();
-        let mut scopes = Vec::with_capacity(1 + bytes.iter().filter(|&&b| b == b' ').count());
+        // One allocation for most sets; more only past four scopes.
+        let mut scopes = ScopeList::new();
         let mut pos = 0;
         loop {
             match parse_set_item(bytes, pos) {
@@ -270,9 +283,7 @@ impl FromStr for ScopeSet {
                 Err(fault) => return Err(ScopeError::new(text, fault)),
             }
         }
-        let set = ScopeSet {
-            scopes: Cow::Owned(scopes),
-        };
+        let set = ScopeSet { scopes };
         set.check()?;
         Ok(set)
     }
@@ -290,7 +301,7 @@ impl From<Scope> for ScopeSet {
     /// The set of one scope.
     fn from(scope: Scope) -> ScopeSet {
         ScopeSet {
-            scopes: Cow::Owned(vec![scope]),
+            scopes: ScopeList::from(vec![scope]),
         }
     }
 }
@@ -306,7 +317,7 @@ impl<'a> IntoIterator for &'a ScopeSet {
 
 impl fmt::Display for ScopeSet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, scope) in self.scopes.iter().enumerate() {
+        for (i, scope) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str(" ")?;
             }
@@ -322,9 +333,29 @@ impl fmt::Debug for ScopeSet {
     }
 }
 
+impl PartialEq for ScopeSet {
+    fn eq(&self, other: &ScopeSet) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for ScopeSet {}
+
+impl PartialOrd for ScopeSet {
+    fn partial_cmp(&self, other: &ScopeSet) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ScopeSet {
+    fn cmp(&self, other: &ScopeSet) -> Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
 impl Hash for ScopeSet {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        self.scopes.hash(state);
+        self.as_slice().hash(state);
     }
 }
 

@@ -50,7 +50,10 @@ impl<'de> Deserialize<'de> for Scope {
     /// # }
     /// ```
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Scope, D::Error> {
-        deserializer.deserialize_str(ParseVisitor(PhantomData, "a Commerce Layer scope such as \"market:code:europe\""))
+        deserializer.deserialize_str(ParseVisitor(
+            PhantomData,
+            "a Commerce Layer scope such as \"market:code:europe\"",
+        ))
     }
 }
 

@@ -6,14 +6,21 @@ use std::fmt;
 /// typical scope allocates nothing. It covers every market code (at most 25).
 const INLINE: usize = 30;
 
+/// A scope's id or code. Not API: public only for the macros' struct literals.
+#[doc(hidden)]
 #[derive(Clone)]
-pub(crate) enum Value {
+pub enum Value {
     /// `market:all` and the API scopes have no value.
     None,
     /// From a macro or a `const fn` constructor.
     Static(&'static str),
     /// Parsed at run time, short.
-    Inline { len: u8, bytes: [u8; INLINE] },
+    Inline {
+        /// How many bytes of `bytes` hold the value.
+        len: u8,
+        /// The value, then zeros.
+        bytes: [u8; INLINE],
+    },
     /// Parsed at run time, long.
     Heap(String),
 }
@@ -33,15 +40,27 @@ impl Value {
         }
     }
 
+    /// The value's bytes, without the UTF-8 check `as_str` needs (for comparisons).
+    pub(crate) const fn as_bytes(&self) -> &[u8] {
+        match self {
+            Value::None => b"",
+            Value::Static(text) => text.as_bytes(),
+            Value::Inline { len, bytes } => bytes.split_at(*len as usize).0,
+            Value::Heap(text) => text.as_bytes(),
+        }
+    }
+
     pub(crate) const fn as_str(&self) -> &str {
         match self {
             Value::None => "",
             Value::Static(text) => text,
-            Value::Inline { len, bytes } => match std::str::from_utf8(bytes.split_at(*len as usize).0) {
-                Ok(text) => text,
-                // Unreachable: only grammar-checked ASCII is stored inline.
-                Err(_) => "",
-            },
+            Value::Inline { len, bytes } => {
+                match std::str::from_utf8(bytes.split_at(*len as usize).0) {
+                    Ok(text) => text,
+                    // Unreachable: only grammar-checked ASCII is stored inline.
+                    Err(_) => "",
+                }
+            }
             Value::Heap(text) => text.as_str(),
         }
     }

@@ -25,7 +25,10 @@ fn assert_fault(text: &str, kind: ErrorKind, span: std::ops::Range<usize>, words
     assert_eq!(err.span(), span, "span for {text:?}: {err}");
     let message = err.to_string();
     for word in words {
-        assert!(message.contains(word), "message for {text:?} lacks {word:?}: {message}");
+        assert!(
+            message.contains(word),
+            "message for {text:?} lacks {word:?}: {message}"
+        );
     }
     assert_eq!(err.input(), text);
 }
@@ -33,13 +36,43 @@ fn assert_fault(text: &str, kind: ErrorKind, span: std::ops::Range<usize>, words
 #[test]
 fn every_form_parses_with_its_parts() {
     let cases = [
-        ("market:id:xYZkjABcde", Resource::Market, Some(Selector::Id), Some("xYZkjABcde")),
-        ("market:code:europe", Resource::Market, Some(Selector::Code), Some("europe")),
+        (
+            "market:id:xYZkjABcde",
+            Resource::Market,
+            Some(Selector::Id),
+            Some("xYZkjABcde"),
+        ),
+        (
+            "market:code:europe",
+            Resource::Market,
+            Some(Selector::Code),
+            Some("europe"),
+        ),
         ("market:all", Resource::Market, Some(Selector::All), None),
-        ("store:id:bGvCXzYgNB", Resource::Store, Some(Selector::Id), Some("bGvCXzYgNB")),
-        ("store:code:outlet_ny", Resource::Store, Some(Selector::Code), Some("outlet_ny")),
-        ("stock_location:id:WLgbSXqyoZ", Resource::StockLocation, Some(Selector::Id), Some("WLgbSXqyoZ")),
-        ("stock_location:code:eu-warehouse_2", Resource::StockLocation, Some(Selector::Code), Some("eu-warehouse_2")),
+        (
+            "store:id:bGvCXzYgNB",
+            Resource::Store,
+            Some(Selector::Id),
+            Some("bGvCXzYgNB"),
+        ),
+        (
+            "store:code:outlet_ny",
+            Resource::Store,
+            Some(Selector::Code),
+            Some("outlet_ny"),
+        ),
+        (
+            "stock_location:id:WLgbSXqyoZ",
+            Resource::StockLocation,
+            Some(Selector::Id),
+            Some("WLgbSXqyoZ"),
+        ),
+        (
+            "stock_location:code:eu-warehouse_2",
+            Resource::StockLocation,
+            Some(Selector::Code),
+            Some("eu-warehouse_2"),
+        ),
         ("provisioning-api", Resource::ProvisioningApi, None, None),
         ("metrics-api", Resource::MetricsApi, None, None),
     ];
@@ -68,7 +101,11 @@ fn values_keep_their_case_and_long_values_work() {
     let long_id = format!("market:id:{}", "A1".repeat(40));
     assert_eq!(long_id.parse::<Scope>().unwrap().to_string(), long_id);
     // A market code may be 25 characters, not 26.
-    assert!(format!("market:code:{}", "a".repeat(25)).parse::<Scope>().is_ok());
+    assert!(
+        format!("market:code:{}", "a".repeat(25))
+            .parse::<Scope>()
+            .is_ok()
+    );
 }
 
 #[test]
@@ -79,20 +116,65 @@ fn empty_text() {
 
 #[test]
 fn whitespace_is_exactly_one_space_between_scopes() {
-    assert_fault(" market:all", ErrorKind::Whitespace, 0..1, &["starts with whitespace"]);
-    assert_fault("market:all ", ErrorKind::Whitespace, 10..11, &["ends with whitespace"]);
-    assert_fault("market:all  metrics-api", ErrorKind::Whitespace, 10..12, &["more than one space"]);
-    assert_fault("market:all\tstore:id:a", ErrorKind::Whitespace, 10..11, &["other than a single space"]);
-    assert_fault("market:all\nstore:id:a", ErrorKind::Whitespace, 10..11, &["single space"]);
+    assert_fault(
+        " market:all",
+        ErrorKind::Whitespace,
+        0..1,
+        &["starts with whitespace"],
+    );
+    assert_fault(
+        "market:all ",
+        ErrorKind::Whitespace,
+        10..11,
+        &["ends with whitespace"],
+    );
+    assert_fault(
+        "market:all  metrics-api",
+        ErrorKind::Whitespace,
+        10..12,
+        &["more than one space"],
+    );
+    assert_fault(
+        "market:all\tstore:id:a",
+        ErrorKind::Whitespace,
+        10..11,
+        &["other than a single space"],
+    );
+    assert_fault(
+        "market:all\nstore:id:a",
+        ErrorKind::Whitespace,
+        10..11,
+        &["single space"],
+    );
     assert_eq!(scope_error("market:all ").kind(), ErrorKind::Whitespace);
 }
 
 #[test]
 fn commas_and_semicolons_say_use_a_space() {
-    assert_fault("market:all,store:id:a", ErrorKind::WrongSeparator, 10..11, &["a comma", "single space"]);
-    assert_fault("market:all;store:id:a", ErrorKind::WrongSeparator, 10..11, &["a semicolon", "single space"]);
-    assert_fault("market:all ,store:id:a", ErrorKind::WrongSeparator, 11..12, &["single space"]);
-    assert_fault(",market:all", ErrorKind::WrongSeparator, 0..1, &["single space"]);
+    assert_fault(
+        "market:all,store:id:a",
+        ErrorKind::WrongSeparator,
+        10..11,
+        &["a comma", "single space"],
+    );
+    assert_fault(
+        "market:all;store:id:a",
+        ErrorKind::WrongSeparator,
+        10..11,
+        &["a semicolon", "single space"],
+    );
+    assert_fault(
+        "market:all ,store:id:a",
+        ErrorKind::WrongSeparator,
+        11..12,
+        &["single space"],
+    );
+    assert_fault(
+        ",market:all",
+        ErrorKind::WrongSeparator,
+        0..1,
+        &["single space"],
+    );
     assert_eq!(set_error("market:all,store:id:a").suggestion(), Some(" "));
 }
 
@@ -121,12 +203,24 @@ fn unknown_resources_suggest_the_near_miss() {
         assert_eq!(err.kind(), ErrorKind::UnknownResource, "{text}");
         assert_eq!(err.span(), 0..end, "{text}");
         assert_eq!(err.suggestion(), suggestion, "{text}");
-        assert!(err.to_string().contains("expected `market`, `store`, `stock_location`"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("expected `market`, `store`, `stock_location`"),
+            "{err}"
+        );
         if let Some(s) = suggestion {
-            assert!(err.to_string().contains(&format!("did you mean `{s}`?")), "{err}");
+            assert!(
+                err.to_string().contains(&format!("did you mean `{s}`?")),
+                "{err}"
+            );
         }
     }
-    assert_fault(":id:abc", ErrorKind::UnknownResource, 0..7, &["start with a resource"]);
+    assert_fault(
+        ":id:abc",
+        ErrorKind::UnknownResource,
+        0..7,
+        &["start with a resource"],
+    );
 }
 
 #[test]
@@ -153,19 +247,62 @@ fn unknown_selectors_suggest_the_near_miss() {
         assert_eq!(err.span(), span, "{text}");
         assert_eq!(err.suggestion(), suggestion, "{text}");
     }
-    assert!(set_error("market:name:europe").to_string().contains("`id`, `code` or `all`"));
-    assert!(set_error("store:name:x").to_string().contains("`id` or `code`"));
+    assert!(
+        set_error("market:name:europe")
+            .to_string()
+            .contains("`id`, `code` or `all`")
+    );
+    assert!(
+        set_error("store:name:x")
+            .to_string()
+            .contains("`id` or `code`")
+    );
 }
 
 #[test]
 fn missing_parts() {
-    assert_fault("market", ErrorKind::MissingSelector, 0..6, &["`market:id:{id}`", "`market:all`"]);
-    assert_fault("market:", ErrorKind::MissingSelector, 0..7, &["needs a selector"]);
-    assert_fault("store", ErrorKind::MissingSelector, 0..5, &["`store:code:{code}`"]);
-    assert_fault("market:id", ErrorKind::MissingValue, 0..9, &["needs a value", "`market:id:{value}`"]);
-    assert_fault("stock_location:code", ErrorKind::MissingValue, 0..19, &["needs a value"]);
-    assert_fault("market:id:", ErrorKind::EmptyValue, 10..10, &["empty", "id after `market:id:`"]);
-    assert_fault("market:all store:code:", ErrorKind::EmptyValue, 22..22, &["code after `store:code:` is empty"]);
+    assert_fault(
+        "market",
+        ErrorKind::MissingSelector,
+        0..6,
+        &["`market:id:{id}`", "`market:all`"],
+    );
+    assert_fault(
+        "market:",
+        ErrorKind::MissingSelector,
+        0..7,
+        &["needs a selector"],
+    );
+    assert_fault(
+        "store",
+        ErrorKind::MissingSelector,
+        0..5,
+        &["`store:code:{code}`"],
+    );
+    assert_fault(
+        "market:id",
+        ErrorKind::MissingValue,
+        0..9,
+        &["needs a value", "`market:id:{value}`"],
+    );
+    assert_fault(
+        "stock_location:code",
+        ErrorKind::MissingValue,
+        0..19,
+        &["needs a value"],
+    );
+    assert_fault(
+        "market:id:",
+        ErrorKind::EmptyValue,
+        10..10,
+        &["empty", "id after `market:id:`"],
+    );
+    assert_fault(
+        "market:all store:code:",
+        ErrorKind::EmptyValue,
+        22..22,
+        &["code after `store:code:` is empty"],
+    );
 }
 
 #[test]
@@ -177,37 +314,99 @@ fn retired_numeric_forms_point_to_the_new_ones() {
     assert_eq!(err.suggestion(), Some("market:id:…"));
     let err = set_error("stock_location:4567");
     assert_eq!(err.kind(), ErrorKind::RetiredNumericForm);
-    assert!(err.to_string().contains("`stock_location:id:{id}`"), "{err}");
+    assert!(
+        err.to_string().contains("`stock_location:id:{id}`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn only_markets_take_all() {
-    assert_fault("store:all", ErrorKind::AllNotSupported, 0..9, &["only `market` takes `all`"]);
-    assert_fault("stock_location:all", ErrorKind::AllNotSupported, 0..18, &["`market:all`"]);
+    assert_fault(
+        "store:all",
+        ErrorKind::AllNotSupported,
+        0..9,
+        &["only `market` takes `all`"],
+    );
+    assert_fault(
+        "stock_location:all",
+        ErrorKind::AllNotSupported,
+        0..18,
+        &["`market:all`"],
+    );
 }
 
 #[test]
 fn invalid_characters_in_ids_and_codes() {
-    assert_fault("market:id:xYZ-kjABcde", ErrorKind::InvalidIdCharacter, 13..14, &["`-`", "ASCII letters or digits"]);
-    assert_fault("market:id:xYZ_kj", ErrorKind::InvalidIdCharacter, 13..14, &["id `xYZ_kj`"]);
-    assert_fault("market:code:europe!", ErrorKind::InvalidCodeCharacter, 18..19, &["`!`", "`_` or `-`"]);
-    assert_fault("market:code:münchen", ErrorKind::InvalidCodeCharacter, 13..15, &["`ü`"]);
-    assert_fault("store:code:a\u{0}b", ErrorKind::InvalidCodeCharacter, 12..13, &["\"\\0\""]);
+    assert_fault(
+        "market:id:xYZ-kjABcde",
+        ErrorKind::InvalidIdCharacter,
+        13..14,
+        &["`-`", "ASCII letters or digits"],
+    );
+    assert_fault(
+        "market:id:xYZ_kj",
+        ErrorKind::InvalidIdCharacter,
+        13..14,
+        &["id `xYZ_kj`"],
+    );
+    assert_fault(
+        "market:code:europe!",
+        ErrorKind::InvalidCodeCharacter,
+        18..19,
+        &["`!`", "`_` or `-`"],
+    );
+    assert_fault(
+        "market:code:münchen",
+        ErrorKind::InvalidCodeCharacter,
+        13..15,
+        &["`ü`"],
+    );
+    assert_fault(
+        "store:code:a\u{0}b",
+        ErrorKind::InvalidCodeCharacter,
+        12..13,
+        &["\"\\0\""],
+    );
 }
 
 #[test]
 fn market_codes_are_at_most_25_characters() {
     let text = format!("market:code:{}", "a".repeat(26));
-    assert_fault(&text, ErrorKind::MarketCodeTooLong, 12..38, &["26 characters", "at most 25"]);
+    assert_fault(
+        &text,
+        ErrorKind::MarketCodeTooLong,
+        12..38,
+        &["26 characters", "at most 25"],
+    );
     // Other codes have no documented limit.
-    assert!(format!("store:code:{}", "a".repeat(26)).parse::<ScopeSet>().is_ok());
+    assert!(
+        format!("store:code:{}", "a".repeat(26))
+            .parse::<ScopeSet>()
+            .is_ok()
+    );
 }
 
 #[test]
 fn text_after_a_complete_scope() {
-    assert_fault("market:id:xYZkjABcde:extra", ErrorKind::UnexpectedSuffix, 20..26, &["`:extra`", "`market:id:xYZkjABcde`"]);
-    assert_fault("market:all:europe", ErrorKind::UnexpectedSuffix, 10..17, &["`market:all`"]);
-    assert_fault("metrics-api:x", ErrorKind::UnexpectedSuffix, 11..13, &["`metrics-api`"]);
+    assert_fault(
+        "market:id:xYZkjABcde:extra",
+        ErrorKind::UnexpectedSuffix,
+        20..26,
+        &["`:extra`", "`market:id:xYZkjABcde`"],
+    );
+    assert_fault(
+        "market:all:europe",
+        ErrorKind::UnexpectedSuffix,
+        10..17,
+        &["`market:all`"],
+    );
+    assert_fault(
+        "metrics-api:x",
+        ErrorKind::UnexpectedSuffix,
+        11..13,
+        &["`metrics-api`"],
+    );
 }
 
 #[test]
@@ -216,7 +415,11 @@ fn duplicates_name_both_places() {
     assert_eq!(err.kind(), ErrorKind::DuplicateScope);
     assert_eq!(err.span(), 32..52);
     assert_eq!(err.related_span(), Some(0..20));
-    assert!(err.to_string().contains("duplicate scope `market:id:xYZkjABcde` at byte 32, first given at byte 0"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("duplicate scope `market:id:xYZkjABcde` at byte 32, first given at byte 0"),
+        "{err}"
+    );
     // Values are case-sensitive, so these differ.
     assert!("market:code:EU market:code:eu".parse::<ScopeSet>().is_ok());
 }
@@ -227,10 +430,18 @@ fn api_scopes_combine_only_with_each_other() {
     let err = set_error("provisioning-api market:id:xYZkjABcde");
     assert_eq!(err.kind(), ErrorKind::ApiScopeMixed);
     assert_eq!(err.span(), 17..37);
-    assert!(err.to_string().contains("`provisioning-api` cannot be combined with `market:id:xYZkjABcde`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`provisioning-api` cannot be combined with `market:id:xYZkjABcde`"),
+        "{err}"
+    );
     let err = set_error("market:all metrics-api");
     assert_eq!(err.span(), 11..22);
-    assert!(err.to_string().contains("`metrics-api` cannot be combined with `market:all`"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("`metrics-api` cannot be combined with `market:all`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -243,7 +454,10 @@ fn large_sets_find_the_same_first_conflict() {
     assert_eq!(err.kind(), ErrorKind::DuplicateScope);
     assert_eq!(&text[err.span()], "store:id:s150");
     assert_eq!(&text[err.related_span().unwrap()], "store:id:s150");
-    assert_eq!(err.related_span().unwrap().start, text.find("store:id:s150").unwrap());
+    assert_eq!(
+        err.related_span().unwrap().start,
+        text.find("store:id:s150").unwrap()
+    );
 
     let mixed = format!("{} metrics-api store:id:s1", scopes.join(" "));
     let err = set_error(&mixed);
@@ -261,17 +475,29 @@ fn alternate_display_shows_a_caret_line_under_the_fault() {
     assert_eq!(lines[3], "                      ^");
     // Non-ASCII text keeps the carets under the right character.
     let shown = format!("{:#}", set_error("market:code:münchen"));
-    assert!(shown.ends_with("    market:code:münchen\n                 ^"), "{shown}");
+    assert!(
+        shown.ends_with("    market:code:münchen\n                 ^"),
+        "{shown}"
+    );
     // An empty value puts one caret where the value should be.
     assert!(format!("{:#}", set_error("market:id:")).ends_with("    market:id:\n              ^"));
 }
 
 #[test]
 fn long_text_is_shown_around_the_fault() {
-    let text = format!("{} market:ID:x", (0..40).map(|i| format!("store:id:s{i}")).collect::<Vec<_>>().join(" "));
+    let text = format!(
+        "{} market:ID:x",
+        (0..40)
+            .map(|i| format!("store:id:s{i}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let shown = format!("{:#}", set_error(&text));
     let line = shown.lines().nth(2).unwrap();
-    assert!(line.starts_with("    …") && line.chars().count() < 140, "{line}");
+    assert!(
+        line.starts_with("    …") && line.chars().count() < 140,
+        "{line}"
+    );
     let carets = shown.lines().nth(3).unwrap();
     let column = carets.find('^').unwrap();
     assert_eq!(line.chars().skip(column).take(2).collect::<String>(), "ID");
@@ -279,7 +505,9 @@ fn long_text_is_shown_around_the_fault() {
 
 #[test]
 fn scope_sets_answer_the_questions_a_client_asks() {
-    let set: ScopeSet = "market:code:europe store:code:outlet stock_location:code:eu market:all".parse().unwrap();
+    let set: ScopeSet = "market:code:europe store:code:outlet stock_location:code:eu market:all"
+        .parse()
+        .unwrap();
     assert_eq!(set.len(), 4);
     assert_eq!(set.markets().count(), 2);
     assert_eq!(set.stores().count(), 1);
@@ -287,7 +515,10 @@ fn scope_sets_answer_the_questions_a_client_asks() {
     assert!(set.has_market_or_store());
     assert!(set.contains(&"store:code:outlet".parse().unwrap()));
     assert_eq!((&set).into_iter().count(), 4);
-    assert_eq!(format!("{set:?}"), "ScopeSet(\"market:code:europe store:code:outlet stock_location:code:eu market:all\")");
+    assert_eq!(
+        format!("{set:?}"),
+        "ScopeSet(\"market:code:europe store:code:outlet stock_location:code:eu market:all\")"
+    );
     let single: ScopeSet = Scope::MARKET_ALL.into();
     assert_eq!(single.to_string(), "market:all");
     assert!(!single.has_market_or_store());

@@ -35,7 +35,9 @@ trait ShuffleFree: Strategy<Value = std::collections::BTreeSet<String>> + Sized 
     where
         Self: 'static,
     {
-        self.prop_map(|set| set.into_iter().collect::<Vec<_>>()).prop_shuffle().boxed()
+        self.prop_map(|set| set.into_iter().collect::<Vec<_>>())
+            .prop_shuffle()
+            .boxed()
     }
 }
 impl<S: Strategy<Value = std::collections::BTreeSet<String>>> ShuffleFree for S {}
@@ -43,10 +45,28 @@ impl<S: Strategy<Value = std::collections::BTreeSet<String>>> ShuffleFree for S 
 /// Text built from the grammar's own pieces, so that near misses are common.
 fn grammar_soup() -> impl Strategy<Value = String> {
     let piece = prop_oneof![
-        Just("market"), Just("store"), Just("stock_location"), Just("provisioning-api"),
-        Just("metrics-api"), Just("id"), Just("code"), Just("all"), Just(":"), Just(" "),
-        Just(","), Just(";"), Just("\t"), Just("-"), Just("_"), Just("Market"), Just("ID"),
-        Just("1234"), Just("xYZkjABcde"), Just("ü"), Just("europe"), Just("!"),
+        Just("market"),
+        Just("store"),
+        Just("stock_location"),
+        Just("provisioning-api"),
+        Just("metrics-api"),
+        Just("id"),
+        Just("code"),
+        Just("all"),
+        Just(":"),
+        Just(" "),
+        Just(","),
+        Just(";"),
+        Just("\t"),
+        Just("-"),
+        Just("_"),
+        Just("Market"),
+        Just("ID"),
+        Just("1234"),
+        Just("xYZkjABcde"),
+        Just("ü"),
+        Just("europe"),
+        Just("!"),
     ];
     prop::collection::vec(piece, 0..16).prop_map(|pieces| pieces.concat())
 }
@@ -59,7 +79,9 @@ fn check_any(text: &str) {
         }
         Err(err) => {
             assert!(err.span().end <= text.len() && err.span().start <= err.span().end);
-            assert!(text.is_char_boundary(err.span().start) && text.is_char_boundary(err.span().end));
+            assert!(
+                text.is_char_boundary(err.span().start) && text.is_char_boundary(err.span().end)
+            );
             assert!(!err.to_string().is_empty());
             let _ = format!("{err:#}");
         }

@@ -40,6 +40,18 @@ impl Tokens {
             .ident(name)
     }
 
+    /// `::core::option::Option::{variant}`, immune to shadowed prelude names.
+    pub(crate) fn option_path(&mut self, variant: &str) -> &mut Tokens {
+        self.colons()
+            .ident("core")
+            .colons()
+            .ident("option")
+            .colons()
+            .ident("Option")
+            .colons()
+            .ident(variant)
+    }
+
     pub(crate) fn group(&mut self, delimiter: Delimiter, inner: Tokens) -> &mut Tokens {
         self.push(Group::new(delimiter, inner.into()))
     }
@@ -56,26 +68,64 @@ impl From<Tokens> for TokenStream {
     }
 }
 
-/// `{krate}::Scope::__from_macro(resource, selector, "value")`
+/// `{krate}::Scope { __resource: …, __selector: …, __value: … }`: a struct
+/// literal of constants, which the compiler promotes to `'static` anywhere.
 pub(crate) fn scope_value(
     krate: &TokenTree,
     resource: Resource,
     selector: Option<Selector>,
     value: &str,
 ) -> Tokens {
-    let mut args = Tokens::new();
-    args.push(Literal::u8_suffixed(resource.code()))
+    let mut fields = Tokens::new();
+    fields
+        .ident("__resource")
+        .punct(':')
+        .path(krate, "Resource", resource.variant_name())
+        .punct(',');
+    fields.ident("__selector").punct(':');
+    match selector {
+        Some(selector) => {
+            let mut inner = Tokens::new();
+            inner.path(krate, "Selector", selector.variant_name());
+            fields
+                .option_path("Some")
+                .group(Delimiter::Parenthesis, inner);
+        }
+        None => {
+            fields.option_path("None");
+        }
+    }
+    fields
         .punct(',')
-        .push(Literal::u8_suffixed(Selector::code(selector)))
-        .punct(',')
-        .push(Literal::string(value));
+        .ident("__value")
+        .punct(':')
+        .push(krate.clone())
+        .colons()
+        .ident("__private");
+    match selector {
+        Some(Selector::Id | Selector::Code) => {
+            let mut inner = Tokens::new();
+            inner.push(Literal::string(value));
+            fields
+                .colons()
+                .ident("Value")
+                .colons()
+                .ident("Static")
+                .group(Delimiter::Parenthesis, inner);
+        }
+        _ => {
+            fields.colons().ident("Value").colons().ident("None");
+        }
+    }
     let mut out = Tokens::new();
-    out.path(krate, "Scope", "__from_macro")
-        .group(Delimiter::Parenthesis, args);
+    out.push(krate.clone())
+        .colons()
+        .ident("Scope")
+        .group(Delimiter::Brace, fields);
     out
 }
 
-/// `{ const SCOPES: &[{krate}::Scope] = &[scopes…]; {krate}::ScopeSet::__from_macro(SCOPES) }`
+/// `{krate}::ScopeSet::__from_macro(&[scopes…])`: the array is promoted to `'static`.
 pub(crate) fn scope_set_value(krate: &TokenTree, scopes: Vec<Tokens>) -> Tokens {
     let mut items = Tokens::new();
     for (i, scope) in scopes.into_iter().enumerate() {
@@ -84,26 +134,11 @@ pub(crate) fn scope_set_value(krate: &TokenTree, scopes: Vec<Tokens>) -> Tokens 
         }
         items.extend(scope);
     }
-    let mut slice_type = Tokens::new();
-    slice_type.push(krate.clone()).colons().ident("Scope");
-    let mut block = Tokens::new();
-    block
-        .ident("const")
-        .ident("SCOPES")
-        .punct(':')
-        .punct('&')
-        .group(Delimiter::Bracket, slice_type)
-        .punct('=')
-        .punct('&')
-        .group(Delimiter::Bracket, items)
-        .punct(';');
     let mut arg = Tokens::new();
-    arg.ident("SCOPES");
-    block
-        .path(krate, "ScopeSet", "__from_macro")
-        .group(Delimiter::Parenthesis, arg);
+    arg.punct('&').group(Delimiter::Bracket, items);
     let mut out = Tokens::new();
-    out.group(Delimiter::Brace, block);
+    out.path(krate, "ScopeSet", "__from_macro")
+        .group(Delimiter::Parenthesis, arg);
     out
 }
 

@@ -26,10 +26,20 @@ pub(crate) fn string_literal(
             ));
         }
         [token] => token,
-        [first, ..] => {
+        // `"a", "b"`: several literals rather than an expression.
+        [first @ TokenTree::Literal(_), TokenTree::Punct(p), ..] if p.as_char() == ',' => {
             return Err((
                 format!(
                     "`{macro_name}!` takes exactly one string literal, such as {example}; to give several scopes, separate them with spaces inside one literal"
+                ),
+                first.span(),
+            ));
+        }
+        [first, ..] => {
+            let expression: proc_macro::TokenStream = tokens.iter().cloned().collect();
+            return Err((
+                format!(
+                    "`{macro_name}!` needs a string literal, such as {example}, found the expression `{expression}`; the text must be known when the program compiles: for text known only at run time use `str::parse`"
                 ),
                 first.span(),
             ));

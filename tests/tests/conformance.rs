@@ -25,12 +25,21 @@ fn vectors() -> Vec<Vector> {
     let mut all = Vec::new();
     for file in ["scopes.jsonl", "extra.jsonl"] {
         let text = std::fs::read_to_string(dir.join(file)).unwrap();
-        for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            let vector: Vector = serde_json::from_str(line).unwrap_or_else(|e| panic!("{file}:{}: {e}", n + 1));
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let vector: Vector =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{file}:{}: {e}", n + 1));
             all.push(vector);
         }
     }
-    assert!(all.len() >= 60, "expected the shared and extra vectors, found {}", all.len());
+    assert!(
+        all.len() >= 60,
+        "expected the shared and extra vectors, found {}",
+        all.len()
+    );
     all
 }
 
@@ -68,12 +77,19 @@ fn compile_time_macro_agrees_with_every_vector() {
     let valid: Vec<&Vector> = vectors.iter().filter(|v| v.valid).collect();
     let mut source = String::from("use scope_core::{scopes, ScopeSet};\nfn main() {\n");
     for (i, v) in valid.iter().enumerate() {
-        source += &format!("    const V{i}: ScopeSet = scopes!({:?});\n    println!(\"{{}}\\t{{}}\", V{i}.len(), V{i});\n", v.input);
+        source += &format!(
+            "    const V{i}: ScopeSet = scopes!({:?});\n    println!(\"{{}}\\t{{}}\", V{i}.len(), V{i});\n",
+            v.input
+        );
     }
     source += "}\n";
     std::fs::write(dir.join("src/bin/valid.rs"), source).unwrap();
     let out = cargo(&dir, "valid", true);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let printed = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<&str> = printed.lines().collect();
     assert_eq!(lines.len(), valid.len());
@@ -99,26 +115,46 @@ fn compile_time_macro_agrees_with_every_vector() {
         let expected = format!("{:#}", v.input.parse::<ScopeSet>().unwrap_err());
         let expected: Vec<&str> = expected.lines().map(str::trim_end).collect();
         let expected = expected.join("\n");
-        let found = errors
-            .get(&(first_line + i))
-            .unwrap_or_else(|| panic!("no compile error for {:?} on line {}:\n{stderr}", v.input, first_line + i));
+        let found = errors.get(&(first_line + i)).unwrap_or_else(|| {
+            panic!(
+                "no compile error for {:?} on line {}:\n{stderr}",
+                v.input,
+                first_line + i
+            )
+        });
         assert_eq!(found, &expected, "compile error for {:?}", v.input);
     }
-    assert_eq!(errors.len(), invalid.len(), "one error per invalid literal, no follow-on errors:\n{stderr}");
+    assert_eq!(
+        errors.len(),
+        invalid.len(),
+        "one error per invalid literal, no follow-on errors:\n{stderr}"
+    );
 }
 
 /// Compiler errors keyed by the line of `src/bin/invalid.rs` they point at,
 /// with rustc's indentation of continuation lines removed.
 fn errors_by_line(stderr: &str) -> BTreeMap<usize, String> {
     let mut errors = BTreeMap::new();
-    for block in stderr.split("\nerror").map(|b| b.trim_start_matches("error")) {
-        let Some(message) = block.strip_prefix(": ") else { continue };
-        let Some(arrow) = message.find("--> src/bin/invalid.rs:") else { continue };
+    for block in stderr
+        .split("\nerror")
+        .map(|b| b.trim_start_matches("error"))
+    {
+        let Some(message) = block.strip_prefix(": ") else {
+            continue;
+        };
+        let Some(arrow) = message.find("--> src/bin/invalid.rs:") else {
+            continue;
+        };
         let location = &message[arrow + "--> src/bin/invalid.rs:".len()..];
         let line: usize = location.split(':').next().unwrap().parse().unwrap();
         let text: Vec<&str> = message[..arrow].trim_end().lines().collect();
         let mut unindented = vec![text[0].to_owned()];
-        unindented.extend(text[1..].iter().map(|l| l.strip_prefix("       ").unwrap_or(l.trim()).trim_end().to_owned()));
+        unindented.extend(text[1..].iter().map(|l| {
+            l.strip_prefix("       ")
+                .unwrap_or(l.trim())
+                .trim_end()
+                .to_owned()
+        }));
         errors.insert(line, unindented.join("\n"));
     }
     errors

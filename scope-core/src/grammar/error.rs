@@ -369,10 +369,14 @@ impl ScopeError {
     /// as in `market:code:euro pe`: a value that was meant to hold a space.
     fn follows_value(&self) -> bool {
         let before = self.input.get(..self.span.start).unwrap_or("");
-        let Some(previous) = before.strip_suffix(' ').map(|b| b.rsplit(' ').next().unwrap_or(b)) else {
+        let Some(previous) = before
+            .strip_suffix(' ')
+            .map(|b| b.rsplit(' ').next().unwrap_or(b))
+        else {
             return false;
         };
-        !self.fault_text().contains(':') && (previous.contains(":id:") || previous.contains(":code:"))
+        !self.fault_text().contains(':')
+            && (previous.contains(":id:") || previous.contains(":code:"))
     }
 
     fn write_suggestion(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

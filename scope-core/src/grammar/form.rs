@@ -76,32 +76,33 @@ impl Resource {
         matches!(self, Resource::ProvisioningApi | Resource::MetricsApi)
     }
 
-    /// The resource whose keyword is exactly `word`.
+    /// The resource whose keyword is exactly `word`. Dispatches on the length
+    /// first: every keyword has its own, so one comparison decides.
     pub(crate) const fn from_keyword(word: &[u8]) -> Option<Resource> {
-        let mut i = 0;
-        while i < RESOURCE_KEYWORDS.len() {
-            if bytes_eq(word, RESOURCE_KEYWORDS[i].as_bytes()) {
-                return Some(Resource::from_code(i as u8));
-            }
-            i += 1;
+        let resource = match word.len() {
+            6 => Resource::Market,
+            5 => Resource::Store,
+            14 => Resource::StockLocation,
+            16 => Resource::ProvisioningApi,
+            11 => Resource::MetricsApi,
+            _ => return None,
+        };
+        if bytes_eq(word, resource.keyword().as_bytes()) {
+            Some(resource)
+        } else {
+            None
         }
-        None
     }
 
-    /// A small number standing for this resource in macro output (fewer tokens to compile).
+    /// The name of this variant, for the macros' output.
     #[allow(dead_code)] // used by scope-macros
-    pub(crate) const fn code(self) -> u8 {
-        self as u8
-    }
-
-    /// The inverse of [`Resource::code`]; codes come only from the macros.
-    pub(crate) const fn from_code(code: u8) -> Resource {
-        match code {
-            0 => Resource::Market,
-            1 => Resource::Store,
-            2 => Resource::StockLocation,
-            3 => Resource::ProvisioningApi,
-            _ => Resource::MetricsApi,
+    pub(crate) const fn variant_name(self) -> &'static str {
+        match self {
+            Resource::Market => "Market",
+            Resource::Store => "Store",
+            Resource::StockLocation => "StockLocation",
+            Resource::ProvisioningApi => "ProvisioningApi",
+            Resource::MetricsApi => "MetricsApi",
         }
     }
 }
@@ -120,44 +121,47 @@ impl Selector {
         }
     }
 
-    /// The selector whose keyword is exactly `word`.
+    /// The selector whose keyword is exactly `word` (each has its own length).
     pub(crate) const fn from_keyword(word: &[u8]) -> Option<Selector> {
-        if bytes_eq(word, b"id") {
-            Some(Selector::Id)
-        } else if bytes_eq(word, b"code") {
-            Some(Selector::Code)
-        } else if bytes_eq(word, b"all") {
-            Some(Selector::All)
+        let selector = match word.len() {
+            2 => Selector::Id,
+            4 => Selector::Code,
+            3 => Selector::All,
+            _ => return None,
+        };
+        if bytes_eq(word, selector.keyword().as_bytes()) {
+            Some(selector)
         } else {
             None
         }
     }
 
-    /// A small number standing for an optional selector in macro output.
-    pub(crate) const fn code(selector: Option<Selector>) -> u8 {
-        match selector {
-            Some(Selector::Id) => 0,
-            Some(Selector::Code) => 1,
-            Some(Selector::All) => 2,
-            None => 3,
-        }
-    }
-
-    /// The inverse of [`Selector::code`]; codes come only from the macros.
-    pub(crate) const fn from_code(code: u8) -> Option<Selector> {
-        match code {
-            0 => Some(Selector::Id),
-            1 => Some(Selector::Code),
-            2 => Some(Selector::All),
-            _ => None,
+    /// The name of this variant, for the macros' output.
+    #[allow(dead_code)] // used by scope-macros
+    pub(crate) const fn variant_name(self) -> &'static str {
+        match self {
+            Selector::Id => "Id",
+            Selector::Code => "Code",
+            Selector::All => "All",
         }
     }
 }
 
-/// Byte-wise equality usable in `const fn` (slice `==` is not const).
+/// Byte-wise equality usable in `const fn` (slice `==` is not const), eight
+/// bytes at a time: keywords are compared on every parse.
 pub(crate) const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;
+    }
+    let (mut a, mut b) = (a, b);
+    while let (Some((x, rest_a)), Some((y, rest_b))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if u64::from_ne_bytes(*x) != u64::from_ne_bytes(*y) {
+            return false;
+        }
+        a = rest_a;
+        b = rest_b;
     }
     let mut i = 0;
     while i < a.len() {

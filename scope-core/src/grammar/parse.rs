@@ -43,15 +43,44 @@ const fn fault(kind: ErrorKind, start: usize, end: usize) -> Fault {
     }
 }
 
+/// Byte classes, looked up in one table: the parser's inner loops test one bit.
+const DELIMITER: u8 = 1;
+const ID: u8 = 2;
+const CODE: u8 = 4;
+/// Ends a word (a keyword or a value): a delimiter or `:`.
+const WORD_END: u8 = 8;
+static CLASSES: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        // Whitespace and the separators people try instead of a space end a scope.
+        if b == b',' || b == b';' || b.is_ascii_whitespace() {
+            table[byte] |= DELIMITER | WORD_END;
+        }
+        if b == b':' {
+            table[byte] |= WORD_END;
+        }
+        if b.is_ascii_alphanumeric() {
+            table[byte] |= ID | CODE;
+        }
+        if b == b'_' || b == b'-' {
+            table[byte] |= CODE;
+        }
+        byte += 1;
+    }
+    table
+};
+
 /// Bytes that end a scope: whitespace and the separators people try instead of a space.
 const fn is_delimiter(byte: u8) -> bool {
-    byte == b',' || byte == b';' || byte.is_ascii_whitespace()
+    CLASSES[byte as usize] & DELIMITER != 0
 }
 
 /// The first index at or after `from` holding `:` or a delimiter, or the end.
 const fn word_end(b: &[u8], from: usize) -> usize {
     let mut i = from;
-    while i < b.len() && b[i] != b':' && !is_delimiter(b[i]) {
+    while i < b.len() && CLASSES[b[i] as usize] & WORD_END == 0 {
         i += 1;
     }
     i
@@ -101,15 +130,108 @@ const fn slice(b: &[u8], start: usize, end: usize) -> &[u8] {
     b.split_at(end).0.split_at(start).1
 }
 
-const fn valid_value_byte(selector: Selector, byte: u8) -> bool {
-    match selector {
-        Selector::Id => byte.is_ascii_alphanumeric(),
-        _ => byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-',
+/// The prefixes of the forms with a value, for the fast path of [`scan`].
+const VALUE_FORMS: [(&[u8], Resource, Selector); 6] = [
+    (b"market:id:", Resource::Market, Selector::Id),
+    (b"market:code:", Resource::Market, Selector::Code),
+    (b"store:id:", Resource::Store, Selector::Id),
+    (b"store:code:", Resource::Store, Selector::Code),
+    (b"stock_location:id:", Resource::StockLocation, Selector::Id),
+    (
+        b"stock_location:code:",
+        Resource::StockLocation,
+        Selector::Code,
+    ),
+];
+
+/// Recognizes the prefix of a form with a value (`market:id:` …) in a few word
+/// compares. Anything else takes the general path, which also explains faults.
+#[inline(always)]
+const fn value_form_prefix(b: &[u8], start: usize) -> Option<(Resource, Selector, usize)> {
+    let rest = b.split_at(start).1;
+    let mut i = 0;
+    while i < VALUE_FORMS.len() {
+        let (prefix, resource, selector) = VALUE_FORMS[i];
+        if rest.len() > prefix.len() && bytes_eq(rest.split_at(prefix.len()).0, prefix) {
+            return Some((resource, selector, start + prefix.len()));
+        }
+        i += 1;
     }
+    None
+}
+
+/// The end of the run of bytes of `class` that starts at `from`, eight bytes a
+/// step while it can (values are the longest part of a scope).
+#[inline(always)]
+const fn class_run_end(b: &[u8], from: usize, class: u8) -> usize {
+    let mut i = from;
+    while let Some((chunk, _)) = b.split_at(i).1.split_first_chunk::<8>() {
+        let mut all = class;
+        let mut j = 0;
+        while j < 8 {
+            all &= CLASSES[chunk[j] as usize];
+            j += 1;
+        }
+        if all == 0 {
+            break;
+        }
+        i += 8;
+    }
+    while i < b.len() && CLASSES[b[i] as usize] & class != 0 {
+        i += 1;
+    }
+    i
+}
+
+/// Reads an id or code that starts at `value_start`; the scope is `start..` the value's end.
+#[inline(always)]
+const fn scan_value(
+    b: &[u8],
+    start: usize,
+    resource: Resource,
+    selector: Selector,
+    value_start: usize,
+) -> Result<Parsed, Fault> {
+    let len = b.len();
+    let class = match selector {
+        Selector::Id => ID,
+        _ => CODE,
+    };
+    let i = class_run_end(b, value_start, class);
+    if i < len && b[i] != b':' && !is_delimiter(b[i]) {
+        let kind = match selector {
+            Selector::Id => ErrorKind::InvalidIdCharacter,
+            _ => ErrorKind::InvalidCodeCharacter,
+        };
+        return Err(fault(kind, i, i + char_len(b, i)));
+    }
+    if i == value_start {
+        return Err(fault(ErrorKind::EmptyValue, value_start, value_start));
+    }
+    if i < len && b[i] == b':' {
+        return Err(fault(ErrorKind::UnexpectedSuffix, i, scope_end(b, i)));
+    }
+    if matches!(resource, Resource::Market)
+        && matches!(selector, Selector::Code)
+        && i - value_start > MARKET_CODE_MAX
+    {
+        return Err(fault(ErrorKind::MarketCodeTooLong, value_start, i));
+    }
+    Ok(Parsed {
+        resource,
+        selector: Some(selector),
+        start,
+        end: i,
+        value_start,
+    })
 }
 
 /// Reads one scope starting at `start`, up to (not including) the delimiter or end that follows it.
+#[inline(always)]
 pub(crate) const fn scan(b: &[u8], start: usize) -> Result<Parsed, Fault> {
+    if let Some((resource, selector, value_start)) = value_form_prefix(b, start) {
+        return scan_value(b, start, resource, selector, value_start);
+    }
     let len = b.len();
     let keyword_end = word_end(b, start);
     let resource = match Resource::from_keyword(slice(b, start, keyword_end)) {
@@ -183,37 +305,7 @@ pub(crate) const fn scan(b: &[u8], start: usize) -> Result<Parsed, Fault> {
     if !has_colon {
         return Err(fault(ErrorKind::MissingValue, start, selector_end));
     }
-    let value_start = selector_end + 1;
-    let mut i = value_start;
-    while i < len && b[i] != b':' && !is_delimiter(b[i]) {
-        if !valid_value_byte(selector, b[i]) {
-            let kind = match selector {
-                Selector::Id => ErrorKind::InvalidIdCharacter,
-                _ => ErrorKind::InvalidCodeCharacter,
-            };
-            return Err(fault(kind, i, i + char_len(b, i)));
-        }
-        i += 1;
-    }
-    if i == value_start {
-        return Err(fault(ErrorKind::EmptyValue, value_start, value_start));
-    }
-    if i < len && b[i] == b':' {
-        return Err(fault(ErrorKind::UnexpectedSuffix, i, scope_end(b, i)));
-    }
-    if matches!(resource, Resource::Market)
-        && matches!(selector, Selector::Code)
-        && i - value_start > MARKET_CODE_MAX
-    {
-        return Err(fault(ErrorKind::MarketCodeTooLong, value_start, i));
-    }
-    Ok(Parsed {
-        resource,
-        selector: Some(selector),
-        start,
-        end: i,
-        value_start,
-    })
+    scan_value(b, start, resource, selector, selector_end + 1)
 }
 
 /// The fault for a delimiter found at `at`, where a scope ended but more text follows.
@@ -306,7 +398,11 @@ impl<'a> Key<'a> {
 }
 
 const fn same_selector(a: Option<Selector>, b: Option<Selector>) -> bool {
-    Selector::code(a) == Selector::code(b)
+    match (a, b) {
+        (Some(a), Some(b)) => a as u8 == b as u8,
+        (None, None) => true,
+        _ => false,
+    }
 }
 
 /// The set rule that `later` breaks by following `earlier`, if any: the same

@@ -8,7 +8,10 @@ use std::process::{Command, Output};
 pub fn probe_crate(name: &str, dependency_name: &str) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(dir.join("src/bin")).unwrap();
-    let core = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scope-core").canonicalize().unwrap();
+    let core = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../scope-core")
+        .canonicalize()
+        .unwrap();
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
          [dependencies]\n{dependency_name} = {{ package = \"scope-core\", path = {core:?}, default-features = false, features = [\"macros\"] }}\n\n\

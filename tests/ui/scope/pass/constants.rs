@@ -14,10 +14,6 @@ const STOREFRONT: ScopeSet = scopes!("market:code:europe stock_location:code:eu_
 static APIS: ScopeSet = scopes!("provisioning-api metrics-api");
 const ESCAPED: Scope = scope!("market:code:\x65u\u{72}ope");
 
-// Usable where only constants go.
-const RESOURCE: Resource = MARKET_ID.resource();
-const SELECTOR: Option<Selector> = STORE_CODE.selector();
-
 fn main() {
     assert_eq!(MARKET_ID.to_string(), "market:id:xYZkjABcde");
     assert_eq!(MARKET_CODE.value(), Some("europe"));
@@ -30,8 +26,8 @@ fn main() {
     assert_eq!(STOREFRONT.to_string(), "market:code:europe stock_location:code:eu_warehouse");
     assert_eq!(APIS.len(), 2);
     assert_eq!(ESCAPED, MARKET_CODE);
-    assert_eq!(RESOURCE, Resource::Market);
-    assert_eq!(SELECTOR, Some(Selector::Code));
+    assert_eq!(MARKET_ID.resource(), Resource::Market);
+    assert_eq!(STORE_CODE.selector(), Some(Selector::Code));
     // And as plain expressions.
     let local = scopes!("market:code:usa");
     assert!(local.has_market_or_store());

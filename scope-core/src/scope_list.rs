@@ -1,0 +1,75 @@
+//! Storage for a set's scopes: borrowed from a constant, inline for small sets,
+//! or on the heap. Inline storage lets a typical set parse without allocating.
+
+use crate::scope::Scope;
+
+/// Sets of up to this many scopes are stored inline.
+const INLINE: usize = 4;
+
+#[derive(Clone)]
+pub(crate) enum ScopeList {
+    /// From a macro or a `const fn` constructor.
+    Static(&'static [Scope]),
+    /// Parsed at run time, small. Slots past `len` hold placeholders.
+    Inline { len: u8, items: [Scope; INLINE] },
+    /// Parsed at run time, large.
+    Heap(Vec<Scope>),
+}
+
+impl ScopeList {
+    /// An empty list that grows inline first.
+    pub(crate) fn new() -> ScopeList {
+        ScopeList::Inline {
+            len: 0,
+            items: [const { Scope::MARKET_ALL }; INLINE],
+        }
+    }
+
+    pub(crate) fn push(&mut self, scope: Scope) {
+        match self {
+            ScopeList::Inline { len, items } if usize::from(*len) < INLINE => {
+                items[usize::from(*len)] = scope;
+                *len += 1;
+            }
+            ScopeList::Heap(scopes) => scopes.push(scope),
+            _ => {
+                let mut scopes = Vec::with_capacity(INLINE * 2);
+                scopes.extend_from_slice(self.as_slice());
+                scopes.push(scope);
+                *self = ScopeList::Heap(scopes);
+            }
+        }
+    }
+
+    pub(crate) const fn as_slice(&self) -> &[Scope] {
+        match self {
+            ScopeList::Static(scopes) => scopes,
+            ScopeList::Inline { len, items } => items.split_at(*len as usize).0,
+            ScopeList::Heap(scopes) => scopes.as_slice(),
+        }
+    }
+}
+
+impl From<Vec<Scope>> for ScopeList {
+    fn from(scopes: Vec<Scope>) -> ScopeList {
+        ScopeList::Heap(scopes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grows_from_inline_to_heap_keeping_order() {
+        let mut list = ScopeList::new();
+        let scopes: Vec<Scope> = (0..10)
+            .map(|i| format!("store:id:s{i}").parse().unwrap())
+            .collect();
+        for (n, scope) in scopes.iter().enumerate() {
+            list.push(scope.clone());
+            assert_eq!(list.as_slice(), &scopes[..=n]);
+            assert_eq!(matches!(list, ScopeList::Inline { .. }), n < INLINE);
+        }
+    }
+}
