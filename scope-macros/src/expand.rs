@@ -125,6 +125,11 @@ pub(crate) fn scope_value(
     out
 }
 
+/// `market:all` as a promotable struct literal: the placeholder value after an error.
+pub(crate) fn market_all_value(krate: &TokenTree) -> Tokens {
+    scope_value(krate, Resource::Market, Some(Selector::All), "")
+}
+
 /// `{krate}::ScopeSet::__from_macro(&[scopes…])`: the array is promoted to `'static`.
 pub(crate) fn scope_set_value(krate: &TokenTree, scopes: Vec<Tokens>) -> Tokens {
     let mut items = Tokens::new();

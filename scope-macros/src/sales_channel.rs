@@ -4,7 +4,9 @@
 
 use proc_macro::TokenStream;
 
-use crate::expand::{Tokens, compile_error, error_with_placeholder, scope_set_value};
+use crate::expand::{
+    Tokens, compile_error, error_with_placeholder, market_all_value, scope_set_value,
+};
 use crate::grammar::{Fault, Key, Parsed, SalesChannelRule, ScopeError};
 use crate::literal;
 use crate::scope_literal::{parse_set, scope_tokens, split_krate};
@@ -18,11 +20,7 @@ pub(crate) fn sales_channel_scopes(input: TokenStream) -> TokenStream {
             .group(proc_macro::Delimiter::Parenthesis, set);
         out
     };
-    let placeholder = || {
-        let mut market_all = Tokens::new();
-        market_all.path(&krate, "Scope", "MARKET_ALL");
-        wrap(scope_set_value(&krate, vec![market_all]))
-    };
+    let placeholder = || wrap(scope_set_value(&krate, vec![market_all_value(&krate)]));
     let (text, span) = match literal::string_literal(tokens, "sales_channel_scopes") {
         Ok(found) => found,
         Err((message, span)) => {

@@ -2,10 +2,10 @@
 
 use proc_macro::{TokenStream, TokenTree};
 
-use crate::expand::{Tokens, compile_error, error_with_placeholder, scope_set_value, scope_value};
-use crate::grammar::{
-    Fault, Key, Parsed, Resource, ScopeError, Selector, check_set, parse_scope, parse_set_item,
+use crate::expand::{
+    Tokens, compile_error, error_with_placeholder, market_all_value, scope_set_value, scope_value,
 };
+use crate::grammar::{Fault, Key, Parsed, ScopeError, check_set, parse_scope, parse_set_item};
 use crate::literal;
 
 /// Splits `$crate` (passed first by scope-core's `macro_rules!` shell, so the
@@ -44,10 +44,7 @@ pub(crate) fn scope(input: TokenStream) -> TokenStream {
 /// Expands `scopes!`.
 pub(crate) fn scopes(input: TokenStream) -> TokenStream {
     let (krate, tokens) = split_krate(input);
-    let placeholder = || {
-        let market_all = scope_value(&krate, Resource::Market, Some(Selector::All), "");
-        scope_set_value(&krate, vec![market_all])
-    };
+    let placeholder = || scope_set_value(&krate, vec![market_all_value(&krate)]);
     let (text, span) = match literal::string_literal(tokens, "scopes") {
         Ok(found) => found,
         Err((message, span)) => {

@@ -11,7 +11,7 @@
 use proc_macro::{Ident, Span, TokenStream, TokenTree};
 
 use super::valid::{Body, Model, Scopes, VariantModel};
-use crate::expand::{Tokens, scope_set_value};
+use crate::expand::{market_all_value, scope_set_value};
 use crate::scope_literal::scope_tokens;
 
 const ALIAS: &str = "__scope_core";
@@ -173,9 +173,7 @@ fn scope_set(scopes: Option<&Scopes>) -> String {
             .map(|p| scope_tokens(&krate, p, &scopes.text))
             .collect(),
         None => {
-            let mut placeholder = Tokens::new();
-            placeholder.path(&krate, "Scope", "MARKET_ALL");
-            vec![placeholder]
+            vec![market_all_value(&krate)]
         }
     };
     TokenStream::from(scope_set_value(&krate, values)).to_string()
