@@ -47,6 +47,8 @@ mod token_source;
 mod blocking_source;
 #[cfg(feature = "verify")]
 mod verify;
+#[cfg(all(feature = "verify", feature = "blocking"))]
+mod verify_blocking;
 
 pub use claims::{
     Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market, Organization, Owner, User,
@@ -65,6 +67,8 @@ pub use token_source::{
 pub use blocking_source::BlockingTokenSource;
 #[cfg(feature = "verify")]
 pub use verify::{DEFAULT_REFETCH_COOLDOWN, FAILURE_BACKOFF, Verifier, VerifierBuilder, VerifyError};
+#[cfg(all(feature = "verify", feature = "blocking"))]
+pub use verify_blocking::BlockingVerifier;
 
 /// The secret types of [`secrecy`], re-exported: read a secret with
 /// [`ExposeSecret::expose_secret`].

@@ -217,7 +217,7 @@ fn without_token(mut err: AuthError, token: &str) -> AuthError {
 }
 
 #[cfg(feature = "blocking")]
-fn read_error(err: std::io::Error, config: &Config) -> AuthError {
+pub(crate) fn read_error(err: std::io::Error, config: &Config) -> AuthError {
     if err.kind() == std::io::ErrorKind::TimedOut {
         return AuthError::Timeout {
             after: config.timeout,

@@ -44,6 +44,7 @@ use serde_json::Value;
 use super::claims::{
     Claims, ClaimsError, JwtPart, claims_from_payload, decode_json_object, split_jwt,
 };
+use super::config::Config;
 use super::request::send_error;
 use super::response::{BoundedBody, Head};
 use super::{AuthClient, AuthError, Token};
@@ -75,7 +76,8 @@ pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
 
 /// Checks access tokens' RS512 signatures with the keys of one auth server, cached by `kid`.
 ///
-/// Cheap to clone: clones share the key cache. Build one per auth server and keep it.
+/// Cheap to clone: clones share the key cache. Build one per auth server and keep it. The
+/// blocking flavour is `BlockingVerifier` (features `verify` and `blocking`).
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -92,30 +94,37 @@ pub const DEFAULT_REFETCH_COOLDOWN: Duration = Duration::from_secs(30);
 /// ```
 #[derive(Clone)]
 pub struct Verifier {
-    inner: Arc<Inner>,
+    client: AuthClient,
+    shared: Arc<Shared<tokio::sync::Mutex<FetchState>>>,
 }
 
-struct Inner {
-    client: AuthClient,
+/// What a verifier of either flavour holds: the checks and the key cache, and the lock that
+/// the one fetching caller holds (tokio's or std's).
+pub(crate) struct Shared<L> {
+    pub(crate) core: Core,
+    pub(crate) fetch: L,
+}
+
+/// Everything about verification but the HTTP request: shared by both flavours.
+pub(crate) struct Core {
     jwks_url: String,
-    ignore_expiry: bool,
-    leeway: Duration,
-    refetch_cooldown: Duration,
-    /// The keys known now; replaced whole by each fetch.
-    keys: RwLock<Arc<KeySet>>,
-    /// Held by the one caller that fetches.
-    fetch: tokio::sync::Mutex<FetchState>,
+    options: Options,
+    /// The keys known now; replaced whole by each successful fetch.
+    keys: RwLock<Arc<HashMap<String, Arc<DecodingKey>>>>,
     /// Counts fetch attempts, so a caller that waited for someone else's fetch can tell.
     attempts: AtomicU64,
 }
 
-#[derive(Default)]
-struct KeySet {
-    keys: HashMap<String, Arc<DecodingKey>>,
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Options {
+    ignore_expiry: bool,
+    leeway: Duration,
+    refetch_cooldown: Duration,
 }
 
+/// The outcome of the last fetch, kept under the fetch lock.
 #[derive(Default)]
-struct FetchState {
+pub(crate) struct FetchState {
     last: Option<LastFetch>,
 }
 
@@ -125,7 +134,185 @@ struct LastFetch {
     failure: Option<VerifyError>,
 }
 
-/// Options of a [`Verifier`].
+/// A token whose form passed the checks, waiting for its key.
+pub(crate) struct Checked<'a> {
+    pub(crate) kid: String,
+    signing_input: &'a str,
+    signature: Vec<u8>,
+    claims: Claims,
+}
+
+impl Core {
+    fn new(base_url: &str, options: Options) -> Core {
+        Core {
+            jwks_url: format!("{base_url}{JWKS_PATH}"),
+            options,
+            keys: RwLock::default(),
+            attempts: AtomicU64::new(0),
+        }
+    }
+
+    pub(crate) fn jwks_url(&self) -> &str {
+        &self.jwks_url
+    }
+
+    /// Every check that needs no key: the JWT's form, `alg: RS512` and a `kid`. A wrong
+    /// algorithm is refused here, before any key is looked up.
+    pub(crate) fn check_form<'a>(&self, token: &'a str) -> Result<Checked<'a>, VerifyError> {
+        let parts = split_jwt(token)?;
+        let header = decode_json_object(parts.header, JwtPart::Header)?;
+        let claims = claims_from_payload(parts.payload)?;
+        match header.get("alg").and_then(Value::as_str) {
+            Some(ALGORITHM) => {}
+            found => {
+                return Err(VerifyError::Algorithm {
+                    found: found.map(printable),
+                });
+            }
+        }
+        let kid = header
+            .get("kid")
+            .and_then(Value::as_str)
+            .ok_or(VerifyError::MissingKeyId)?
+            .to_owned();
+        let signature = URL_SAFE_NO_PAD
+            .decode(parts.signature)
+            .map_err(|_| VerifyError::BadSignature)?;
+        Ok(Checked {
+            kid,
+            signing_input: parts.signing_input,
+            signature,
+            claims,
+        })
+    }
+
+    /// The signature under `key`, then the expiry.
+    pub(crate) fn check_signature_and_expiry(
+        &self,
+        checked: Checked<'_>,
+        key: &DecodingKey,
+    ) -> Result<Claims, VerifyError> {
+        // The aws-lc backend is named here, not found through jsonwebtoken's process-wide
+        // default, which panics when a build enables both backends.
+        let verifier = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(
+            &Algorithm::RS512,
+            key,
+        )
+        .map_err(|_| VerifyError::BadSignature)?;
+        verifier
+            .verify(checked.signing_input.as_bytes(), &checked.signature)
+            .map_err(|_| VerifyError::BadSignature)?;
+
+        if !self.options.ignore_expiry {
+            let exp = checked
+                .claims
+                .expires_at()
+                .ok_or(VerifyError::MissingExpiry)?;
+            let deadline = exp.checked_add(self.options.leeway).unwrap_or(exp);
+            if SystemTime::now() >= deadline {
+                return Err(VerifyError::Expired { expired_at: exp });
+            }
+        }
+        Ok(checked.claims)
+    }
+
+    pub(crate) fn cached(&self, kid: &str) -> Option<Arc<DecodingKey>> {
+        self.keys().get(kid).cloned()
+    }
+
+    pub(crate) fn attempts(&self) -> u64 {
+        self.attempts.load(Ordering::Acquire)
+    }
+
+    /// Called with the fetch lock held: the answer without a fetch, or `None` when this
+    /// caller must fetch. `attempts_seen` is [`Core::attempts`] from before the lock.
+    pub(crate) fn before_fetch(
+        &self,
+        state: &FetchState,
+        kid: &str,
+        attempts_seen: u64,
+    ) -> Option<Result<Arc<DecodingKey>, VerifyError>> {
+        if let Some(key) = self.cached(kid) {
+            return Some(Ok(key));
+        }
+        let last = state.last.as_ref()?;
+        let refuse = || {
+            Err(last
+                .failure
+                .clone()
+                .unwrap_or_else(|| VerifyError::unknown_key(kid)))
+        };
+        if self.attempts() != attempts_seen {
+            // Someone fetched while this caller waited: their outcome is this caller's too.
+            return Some(refuse());
+        }
+        let wait = match last.failure {
+            Some(_) => self.options.refetch_cooldown.min(FAILURE_BACKOFF),
+            None => self.options.refetch_cooldown,
+        };
+        (last.at.elapsed() < wait).then(refuse)
+    }
+
+    /// Called with the fetch lock held, with what the fetch brought.
+    pub(crate) fn after_fetch(
+        &self,
+        state: &mut FetchState,
+        kid: &str,
+        fetched: Result<Vec<u8>, AuthError>,
+    ) -> Result<Arc<DecodingKey>, VerifyError> {
+        let parsed = fetched
+            .map_err(|err| VerifyError::KeysUnavailable(Arc::new(err)))
+            .and_then(|body| parse_key_set(&body));
+        let outcome = match parsed {
+            Ok(keys) => {
+                let key = keys.get(kid).cloned();
+                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+                state.last = Some(LastFetch {
+                    at: Instant::now(),
+                    failure: None,
+                });
+                key.ok_or_else(|| VerifyError::unknown_key(kid))
+            }
+            Err(err) => {
+                state.last = Some(LastFetch {
+                    at: Instant::now(),
+                    failure: Some(err.clone()),
+                });
+                Err(err)
+            }
+        };
+        self.attempts.fetch_add(1, Ordering::Release);
+        outcome
+    }
+
+    fn keys(&self) -> Arc<HashMap<String, Arc<DecodingKey>>> {
+        Arc::clone(&self.keys.read().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    pub(crate) fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut known: Vec<String> = self.keys().keys().cloned().collect();
+        known.sort_unstable();
+        f.debug_struct(name)
+            .field("jwks_url", &self.jwks_url)
+            .field("ignore_expiry", &self.options.ignore_expiry)
+            .field("leeway", &self.options.leeway)
+            .field("refetch_cooldown", &self.options.refetch_cooldown)
+            .field("known_kids", &known)
+            .finish()
+    }
+}
+
+impl<L: Default> Shared<L> {
+    pub(crate) fn new(base_url: &str, options: Options) -> Arc<Shared<L>> {
+        Arc::new(Shared {
+            core: Core::new(base_url, options),
+            fetch: L::default(),
+        })
+    }
+}
+
+/// Options of a [`Verifier`] (or, with feature `blocking`, of a `BlockingVerifier`: `C` is
+/// the client the verifier fetches keys with).
 ///
 /// ```
 /// use std::time::Duration;
@@ -139,14 +326,23 @@ struct LastFetch {
 /// ```
 #[derive(Clone, Debug)]
 #[must_use]
-pub struct VerifierBuilder {
-    client: AuthClient,
-    ignore_expiry: bool,
-    leeway: Duration,
-    refetch_cooldown: Duration,
+pub struct VerifierBuilder<C = AuthClient> {
+    pub(crate) client: C,
+    pub(crate) options: Options,
 }
 
-impl VerifierBuilder {
+impl<C> VerifierBuilder<C> {
+    pub(crate) fn with_client(client: C) -> Self {
+        VerifierBuilder {
+            client,
+            options: Options {
+                ignore_expiry: false,
+                leeway: Duration::ZERO,
+                refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
+            },
+        }
+    }
+
     /// Accept expired tokens (their signature is still checked). Off by default.
     ///
     /// ```
@@ -154,7 +350,7 @@ impl VerifierBuilder {
     /// # let _ = verifier;
     /// ```
     pub fn ignore_expiry(mut self, ignore: bool) -> Self {
-        self.ignore_expiry = ignore;
+        self.options.ignore_expiry = ignore;
         self
     }
 
@@ -166,7 +362,7 @@ impl VerifierBuilder {
     /// # let _ = verifier;
     /// ```
     pub fn leeway(mut self, leeway: Duration) -> Self {
-        self.leeway = leeway;
+        self.options.leeway = leeway;
         self
     }
 
@@ -182,10 +378,12 @@ impl VerifierBuilder {
     /// # let _ = verifier;
     /// ```
     pub fn refetch_cooldown(mut self, cooldown: Duration) -> Self {
-        self.refetch_cooldown = cooldown;
+        self.options.refetch_cooldown = cooldown;
         self
     }
+}
 
+impl VerifierBuilder<AuthClient> {
     /// The verifier. No request is made until the first token is verified.
     ///
     /// ```
@@ -193,18 +391,9 @@ impl VerifierBuilder {
     /// # let _ = verifier;
     /// ```
     pub fn build(self) -> Verifier {
-        let jwks_url = format!("{}{JWKS_PATH}", self.client.base_url());
         Verifier {
-            inner: Arc::new(Inner {
-                client: self.client,
-                jwks_url,
-                ignore_expiry: self.ignore_expiry,
-                leeway: self.leeway,
-                refetch_cooldown: self.refetch_cooldown,
-                keys: RwLock::new(Arc::default()),
-                fetch: tokio::sync::Mutex::default(),
-                attempts: AtomicU64::new(0),
-            }),
+            shared: Shared::new(self.client.base_url(), self.options),
+            client: self.client,
         }
     }
 }
@@ -245,12 +434,7 @@ impl Verifier {
     /// # let _ = verifier;
     /// ```
     pub fn builder(client: &AuthClient) -> VerifierBuilder {
-        VerifierBuilder {
-            client: client.clone(),
-            ignore_expiry: false,
-            leeway: Duration::ZERO,
-            refetch_cooldown: DEFAULT_REFETCH_COOLDOWN,
-        }
+        VerifierBuilder::with_client(client.clone())
     }
 
     /// Where the keys are fetched from: `{base URL}/.well-known/jwks.json`.
@@ -260,7 +444,7 @@ impl Verifier {
     /// assert!(verifier.jwks_url().ends_with("/.well-known/jwks.json"));
     /// ```
     pub fn jwks_url(&self) -> &str {
-        &self.inner.jwks_url
+        self.shared.core.jwks_url()
     }
 
     /// Checks `token`'s signature and expiry, and returns its claims.
@@ -281,45 +465,10 @@ impl Verifier {
     ///
     /// A [`VerifyError`] saying which check failed. None of them repeats the token's text.
     pub async fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
-        let parts = split_jwt(token)?;
-        let header = decode_json_object(parts.header, JwtPart::Header)?;
-        let claims = claims_from_payload(parts.payload)?;
-        match header.get("alg").and_then(Value::as_str) {
-            Some(ALGORITHM) => {}
-            found => {
-                return Err(VerifyError::Algorithm {
-                    found: found.map(printable),
-                });
-            }
-        }
-        let kid = header
-            .get("kid")
-            .and_then(Value::as_str)
-            .ok_or(VerifyError::MissingKeyId)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(parts.signature)
-            .map_err(|_| VerifyError::BadSignature)?;
-
-        let key = self.key(kid).await?;
-        // The aws-lc backend is named here, not found through jsonwebtoken's process-wide
-        // default, which panics when a build enables both backends.
-        let verifier = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(
-            &Algorithm::RS512,
-            &key,
-        )
-        .map_err(|_| VerifyError::BadSignature)?;
-        verifier
-            .verify(parts.signing_input.as_bytes(), &signature)
-            .map_err(|_| VerifyError::BadSignature)?;
-
-        if !self.inner.ignore_expiry {
-            let exp = claims.expires_at().ok_or(VerifyError::MissingExpiry)?;
-            let deadline = exp.checked_add(self.inner.leeway).unwrap_or(exp);
-            if SystemTime::now() >= deadline {
-                return Err(VerifyError::Expired { expired_at: exp });
-            }
-        }
-        Ok(claims)
+        let core = &self.shared.core;
+        let checked = core.check_form(token)?;
+        let key = self.key(&checked.kid).await?;
+        core.check_signature_and_expiry(checked, &key)
     }
 
     /// Checks a [`Token`] this program holds: see [`Verifier::verify`].
@@ -340,63 +489,17 @@ impl Verifier {
     /// The key named `kid`: from the cache, or after one fetch shared by every caller that
     /// waited for it.
     async fn key(&self, kid: &str) -> Result<Arc<DecodingKey>, VerifyError> {
-        if let Some(key) = self.key_set().keys.get(kid) {
-            return Ok(Arc::clone(key));
+        let core = &self.shared.core;
+        if let Some(key) = core.cached(kid) {
+            return Ok(key);
         }
-        let attempts_seen = self.inner.attempts.load(Ordering::Acquire);
-        let mut state = self.inner.fetch.lock().await;
-        if let Some(key) = self.key_set().keys.get(kid) {
-            return Ok(Arc::clone(key));
+        let attempts_seen = core.attempts();
+        let mut state = self.shared.fetch.lock().await;
+        if let Some(answer) = core.before_fetch(&state, kid, attempts_seen) {
+            return answer;
         }
-        let last_failure = state.last.as_ref().and_then(|last| last.failure.clone());
-        if self.inner.attempts.load(Ordering::Acquire) != attempts_seen {
-            // Someone fetched while this caller waited: their outcome is this caller's too.
-            return Err(last_failure.unwrap_or_else(|| VerifyError::unknown_key(kid)));
-        }
-        if let Some(last) = &state.last {
-            let wait = match last.failure {
-                Some(_) => self.inner.refetch_cooldown.min(FAILURE_BACKOFF),
-                None => self.inner.refetch_cooldown,
-            };
-            if last.at.elapsed() < wait {
-                return Err(last_failure.unwrap_or_else(|| VerifyError::unknown_key(kid)));
-            }
-        }
-        let outcome = match self.fetch_keys().await {
-            Ok(keys) => {
-                let key = keys.get(kid).cloned();
-                *self.inner.keys.write().unwrap_or_else(|e| e.into_inner()) =
-                    Arc::new(KeySet { keys });
-                state.last = Some(LastFetch {
-                    at: Instant::now(),
-                    failure: None,
-                });
-                key.ok_or_else(|| VerifyError::unknown_key(kid))
-            }
-            Err(err) => {
-                state.last = Some(LastFetch {
-                    at: Instant::now(),
-                    failure: Some(err.clone()),
-                });
-                Err(err)
-            }
-        };
-        self.inner.attempts.fetch_add(1, Ordering::Release);
-        outcome
-    }
-
-    fn key_set(&self) -> Arc<KeySet> {
-        Arc::clone(&self.inner.keys.read().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    async fn fetch_keys(&self) -> Result<HashMap<String, Arc<DecodingKey>>, VerifyError> {
-        let body = self
-            .inner
-            .client
-            .get_json_document(&self.inner.jwks_url)
-            .await
-            .map_err(|err| VerifyError::KeysUnavailable(Arc::new(err)))?;
-        parse_key_set(&body)
+        let fetched = self.client.get_json_document(core.jwks_url()).await;
+        core.after_fetch(&mut state, kid, fetched)
     }
 }
 
@@ -405,56 +508,24 @@ impl AuthClient {
     /// redirect refusal and size bound.
     async fn get_json_document(&self, url: &str) -> Result<Vec<u8>, AuthError> {
         let config = &*self.config;
-        // A key set holds a few keys of about 700 bytes each: allow more than a token response.
-        let limit = config.max_response_bytes.max(MIN_KEY_SET_BYTES);
-        let url = reqwest::Url::parse(url).map_err(|err| {
-            AuthError::InvalidConfig(format!("the key set URL is not a URL: {err}"))
-        })?;
-        let mut headers = config.headers.clone();
-        headers.remove(reqwest::header::CONTENT_TYPE);
-        let request = self
+        let limit = key_set_limit(config);
+        let url = key_set_url(url)?;
+        let mut response = self
             .http
             .get(url.clone())
-            .headers(headers)
-            .timeout(config.timeout);
-        let mut response = request
+            .headers(key_set_headers(config))
+            .timeout(config.timeout)
             .send()
             .await
             .map_err(|err| send_error(err, config))?;
-        if response.url() != &url {
-            return Err(AuthError::InvalidConfig(
-                "the HTTP client given to the builder followed a redirect while fetching the signing \
-                 keys: build it with `redirect(reqwest::redirect::Policy::none())`"
-                    .into(),
-            ));
-        }
-        let status = response.status().as_u16();
+        check_key_set_answer(
+            &url,
+            response.url(),
+            response.status(),
+            response.headers(),
+            limit,
+        )?;
         let head = Head::new(response.status(), response.headers());
-        if let Some(err) = head.early_error(limit) {
-            return Err(err);
-        }
-        match status {
-            200..=299 => {}
-            429 => {
-                return Err(AuthError::RateLimited {
-                    retry_after: None,
-                    errors: Vec::new(),
-                });
-            }
-            400..=499 => {
-                return Err(AuthError::Rejected {
-                    status,
-                    errors: Vec::new(),
-                });
-            }
-            _ => {
-                return Err(AuthError::Server {
-                    status,
-                    retry_after: None,
-                    errors: Vec::new(),
-                });
-            }
-        }
         let mut body = BoundedBody::new(&head, limit);
         while let Some(chunk) = response
             .chunk()
@@ -467,16 +538,64 @@ impl AuthClient {
     }
 }
 
+/// A key set holds a few keys of about 700 bytes each: allow more than a token response.
+pub(crate) fn key_set_limit(config: &Config) -> usize {
+    config.max_response_bytes.max(MIN_KEY_SET_BYTES)
+}
+
+pub(crate) fn key_set_url(url: &str) -> Result<reqwest::Url, AuthError> {
+    reqwest::Url::parse(url)
+        .map_err(|err| AuthError::InvalidConfig(format!("the key set URL is not a URL: {err}")))
+}
+
+/// The client's headers (enterprise headers included) without the JSON body's content type.
+pub(crate) fn key_set_headers(config: &Config) -> reqwest::header::HeaderMap {
+    let mut headers = config.headers.clone();
+    headers.remove(reqwest::header::CONTENT_TYPE);
+    headers
+}
+
+/// Refuses a followed redirect, a redirect answer, an announced oversize body and any
+/// non-2xx status, before the body is read.
+pub(crate) fn check_key_set_answer(
+    sent_to: &reqwest::Url,
+    answered_from: &reqwest::Url,
+    status: reqwest::StatusCode,
+    headers: &reqwest::header::HeaderMap,
+    limit: usize,
+) -> Result<(), AuthError> {
+    if answered_from != sent_to {
+        return Err(AuthError::InvalidConfig(
+            "the HTTP client given to the builder followed a redirect while fetching the signing \
+             keys: build it with `redirect(reqwest::redirect::Policy::none())`"
+                .into(),
+        ));
+    }
+    if let Some(err) = Head::new(status, headers).early_error(limit) {
+        return Err(err);
+    }
+    let status = status.as_u16();
+    match status {
+        200..=299 => Ok(()),
+        429 => Err(AuthError::RateLimited {
+            retry_after: None,
+            errors: Vec::new(),
+        }),
+        400..=499 => Err(AuthError::Rejected {
+            status,
+            errors: Vec::new(),
+        }),
+        _ => Err(AuthError::Server {
+            status,
+            retry_after: None,
+            errors: Vec::new(),
+        }),
+    }
+}
+
 impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let known: Vec<String> = self.key_set().keys.keys().cloned().collect();
-        f.debug_struct("Verifier")
-            .field("jwks_url", &self.inner.jwks_url)
-            .field("ignore_expiry", &self.inner.ignore_expiry)
-            .field("leeway", &self.inner.leeway)
-            .field("refetch_cooldown", &self.inner.refetch_cooldown)
-            .field("known_kids", &known)
-            .finish()
+        self.shared.core.debug("Verifier", f)
     }
 }
 
@@ -625,9 +744,15 @@ impl fmt::Display for VerifyError {
                 "the access token has no expiry (`exp`), so it cannot be checked for expiry; build \
                  the verifier with `ignore_expiry(true)` to accept it",
             ),
-            Self::KeysUnavailable(err) => {
-                write!(f, "the auth server's signing keys could not be fetched: {err}")
-            }
+            // AuthError's text speaks of token requests: a refused key set request gets its own.
+            Self::KeysUnavailable(err) => match &**err {
+                AuthError::Rejected { status, .. } => write!(
+                    f,
+                    "the auth server's signing keys could not be fetched: it answered HTTP {status} \
+                     for `{JWKS_PATH}`; check the client's base URL or domain"
+                ),
+                other => write!(f, "the auth server's signing keys could not be fetched: {other}"),
+            },
             Self::InvalidKeySet { reason } => write!(
                 f,
                 "the auth server's signing keys could not be read: {reason}; check the client's \
