@@ -374,3 +374,61 @@ styled! {
     kebab: "kebab-case" => "usa-outlet",
     screaming_kebab: "SCREAMING-KEBAB-CASE" => "USA-OUTLET",
 }
+
+/// The README's example service config, kept compiling here.
+mod readme {
+    use scope_core::auth::Credentials;
+    use scope_core::{Scoped, ScopedEnum};
+
+    /// One storefront per market, each a sales channel: every literal is checked
+    /// by the grammar and by the sales-channel rule when the service compiles.
+    #[derive(Scoped, Clone, Copy, Debug, PartialEq)]
+    #[scope(sales_channel, rename_all = "snake_case", serde)]
+    enum Storefront {
+        #[scope("market:code:europe stock_location:code:eu_warehouse")]
+        Europe,
+        #[scope("market:code:usa")]
+        Usa,
+        #[scope("store:code:outlet_ny")]
+        NewYorkOutlet,
+    }
+
+    /// The back office: an integration that sees every market.
+    #[derive(Scoped)]
+    #[scope("market:all")]
+    struct BackOffice;
+
+    /// The config file names the storefront; the scope text stays in code.
+    #[derive(serde::Deserialize)]
+    struct Config {
+        storefront: Storefront,
+        client_id: String,
+    }
+
+    #[test]
+    fn readme_service_config() {
+        let config: Config =
+            serde_json::from_str(r#"{"storefront": "new_york_outlet", "client_id": "abc"}"#)
+                .unwrap();
+        let credentials = Credentials::for_sales_channel(
+            config.client_id,
+            config.storefront.sales_channel_scopes().clone(),
+        );
+        assert_eq!(
+            credentials.scope().unwrap().to_string(),
+            "store:code:outlet_ny"
+        );
+        assert_eq!(Storefront::NAMES, ["europe", "usa", "new_york_outlet"]);
+        assert_eq!(BackOffice.scopes().to_string(), "market:all");
+
+        let err = serde_json::from_str::<Config>(r#"{"storefront": "asia", "client_id": "abc"}"#)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().starts_with(
+                "unknown variant `asia`, expected one of `europe`, `usa`, `new_york_outlet`"
+            ),
+            "{err}"
+        );
+    }
+}
