@@ -241,6 +241,30 @@ async fn invalidate_after_a_401_gets_a_new_token() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_storm_of_rejections_of_one_token_costs_one_renewal() {
+    let server = server_with(App::integration("backend", "s3cret"));
+    let tokens = source(&server);
+    let old = tokens.token().await.unwrap();
+    // A thousand requests to the Core API got 401 with the same token.
+    let tasks: Vec<_> = (0..1000)
+        .map(|_| {
+            let (tokens, old) = (tokens.clone(), Arc::clone(&old));
+            tokio::spawn(async move {
+                tokens.invalidate_token(&old).await.unwrap();
+                secret(&tokens.token().await.unwrap())
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    for task in tasks {
+        seen.insert(task.await.unwrap());
+    }
+    assert_eq!(seen.len(), 1);
+    assert!(!seen.contains(&secret(&old)));
+    assert_eq!(server.token_requests(), 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sources_sharing_a_store_share_one_token() {
     let server = server_with(App::integration("backend", "s3cret"));
     let store = MemoryStore::new();

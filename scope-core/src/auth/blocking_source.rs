@@ -141,6 +141,32 @@ impl BlockingTokenSource {
         block_on(self.requester.store.remove(&self.requester.key))
     }
 
+    /// Drops `token` if it is still the cached one, and the store's copy if it
+    /// is that token (see
+    /// [`TokenSource::invalidate_token`](super::TokenSource::invalidate_token)).
+    ///
+    /// # Errors
+    ///
+    /// When the store fails to read or remove its copy.
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::BlockingTokenSource;
+    /// # fn run(tokens: BlockingTokenSource) -> Result<(), Box<dyn std::error::Error>> {
+    /// let token = tokens.token()?;
+    /// // ... the Core API answers 401 Unauthorized to a request with `token`:
+    /// tokens.invalidate_token(&token)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn invalidate_token(&self, token: &Token) -> Result<(), StoreError> {
+        let requester = &self.requester;
+        requester.reject(&self.core, token);
+        let stored = block_on(requester.store.get(&requester.key));
+        if Requester::<AuthClient>::stored_is(&stored, token) {
+            block_on(requester.store.remove(&requester.key))?;
+        }
+        stored.map(drop)
+    }
+
     /// The credentials tokens are requested with.
     ///
     /// ```no_run

@@ -2,8 +2,10 @@
 //! however many tasks ask.
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 
 use super::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
@@ -93,6 +95,9 @@ pub(crate) struct Requester<C> {
     /// Set by `invalidate`: the stored copy is as stale as the cached one, so
     /// the next request goes to the server even if removing it failed.
     pub(crate) skip_store: AtomicBool,
+    /// The last token rejected through `invalidate_token`: never loaded from
+    /// the store again.
+    pub(crate) rejected: Mutex<Option<SecretString>>,
 }
 
 impl<C> Requester<C> {
@@ -100,10 +105,40 @@ impl<C> Requester<C> {
     /// counts as an empty one: the auth server is asked instead.
     pub(crate) fn usable(&self, stored: Result<Option<StoredToken>, StoreError>) -> Option<Token> {
         let stored = stored.ok()??;
-        if stored.remaining() <= self.worth_loading {
+        if stored.remaining() <= self.worth_loading || self.is_rejected(stored.access_token()) {
             return None;
         }
         stored.to_token()
+    }
+
+    fn is_rejected(&self, access_token: &SecretString) -> bool {
+        let rejected = self
+            .rejected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        rejected
+            .as_ref()
+            .is_some_and(|rejected| rejected.expose_secret() == access_token.expose_secret())
+    }
+
+    /// Remembers `token` as rejected, and drops it from the cache of `core` if
+    /// it is still there.
+    pub(crate) fn reject(&self, core: &Core<Token, AuthError>, token: &Token) {
+        let access_token = token.access_token().clone();
+        *self
+            .rejected
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(access_token);
+        let secret = token.access_token().expose_secret();
+        core.invalidate_if(|cached| cached.access_token().expose_secret() == secret);
+    }
+
+    /// Whether the store's copy is `token` (so removing it loses nothing newer).
+    pub(crate) fn stored_is(
+        stored: &Result<Option<StoredToken>, StoreError>,
+        token: &Token,
+    ) -> bool {
+        matches!(stored, Ok(Some(stored)) if stored.access_token().expose_secret() == token.access_token().expose_secret())
     }
 
     pub(crate) fn skip_store_once(&self) -> bool {
@@ -224,6 +259,35 @@ impl TokenSource {
         self.requester.skip_store.store(true, Ordering::Release);
         self.core.invalidate();
         self.requester.store.remove(&self.requester.key).await
+    }
+
+    /// Drops `token` if it is still the cached one, and the store's copy if it
+    /// is that token: call it when the Core API answers 401 to a request made
+    /// with `token`. Unlike [`invalidate`](TokenSource::invalidate), a token
+    /// that has already been replaced is left alone, so many tasks rejecting
+    /// the same old token cost one renewal, not one each.
+    ///
+    /// # Errors
+    ///
+    /// When the store fails to read or remove its copy. The source will not
+    /// load that token from the store again either way.
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::TokenSource;
+    /// # async fn run(tokens: TokenSource) -> Result<(), Box<dyn std::error::Error>> {
+    /// let token = tokens.token().await?;
+    /// // ... the Core API answers 401 Unauthorized to a request with `token`:
+    /// tokens.invalidate_token(&token).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn invalidate_token(&self, token: &Token) -> Result<(), StoreError> {
+        let requester = &self.requester;
+        requester.reject(&self.core, token);
+        let stored = requester.store.get(&requester.key).await;
+        if Requester::<AuthClient>::stored_is(&stored, token) {
+            requester.store.remove(&requester.key).await?;
+        }
+        stored.map(drop)
     }
 
     /// The credentials tokens are requested with.
@@ -405,6 +469,7 @@ impl<C> TokenSourceBuilder<C> {
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
             worth_loading: policy.margin.saturating_add(policy.jitter),
             skip_store: AtomicBool::new(false),
+            rejected: Mutex::new(None),
         };
         (Core::new(policy, SystemClock), requester)
     }
@@ -615,6 +680,56 @@ mod tests {
             err.to_string().starts_with("no valid access token: "),
             "{err}"
         );
+    }
+
+    #[tokio::test]
+    async fn a_rejected_token_is_dropped_once_and_never_loaded_again() {
+        let client = AuthClient::builder()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        let store = MemoryStore::new();
+        let tokens = TokenSource::builder(client, credentials())
+            .store(store.clone())
+            .build()
+            .unwrap();
+        let stored = |secret: &str| {
+            StoredToken::new(
+                secret,
+                "bearer",
+                Duration::from_secs(7200),
+                "market:all",
+                0,
+                std::time::SystemTime::now() + Duration::from_secs(3600),
+            )
+        };
+        store.put(tokens.store_key(), stored("old")).await.unwrap();
+        let old = tokens.token().await.unwrap();
+
+        // Rejected: gone from the cache and the store.
+        tokens.invalidate_token(&old).await.unwrap();
+        assert!(store.is_empty());
+        // Another process puts the same token back: it is not loaded.
+        store.put(tokens.store_key(), stored("old")).await.unwrap();
+        assert!(tokens.token().await.is_err());
+
+        // A newer token, then a late rejection of the old one: the newer stays.
+        let tokens = TokenSource::builder(
+            AuthClient::builder()
+                .base_url("http://127.0.0.1:9")
+                .build()
+                .unwrap(),
+            credentials(),
+        )
+        .store(store.clone())
+        .build()
+        .unwrap();
+        store.put(tokens.store_key(), stored("new")).await.unwrap();
+        let new = tokens.token().await.unwrap();
+        tokens.invalidate_token(&old).await.unwrap();
+        assert_eq!(store.len(), 1);
+        let again = tokens.token().await.unwrap();
+        assert!(Arc::ptr_eq(&new, &again));
     }
 
     #[tokio::test]

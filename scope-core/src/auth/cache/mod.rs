@@ -169,6 +169,22 @@ where
         self.current.store(None);
     }
 
+    /// Drops the cached value if `rejected` says it is the rejected one, and
+    /// tells whether it did. Many callers rejecting the same old value drop it
+    /// once, not also the new value that replaced it.
+    pub fn invalidate_if(&self, rejected: impl Fn(&T) -> bool) -> bool {
+        let _state = self.lock();
+        let hit = self
+            .current
+            .load()
+            .as_ref()
+            .is_some_and(|entry| rejected(&entry.value));
+        if hit {
+            self.current.store(None);
+        }
+        hit
+    }
+
     /// Whether a valid value is cached, on the precise clock.
     #[cfg(test)]
     pub fn has_valid(&self) -> bool {
@@ -311,6 +327,9 @@ where
     R: Fn() -> F,
     F: Future<Output = Result<T, E>> + Send + 'static,
 {
+    // Set when a request this caller spawned was dropped unrun (a runtime
+    // shutting down): from then on it runs requests itself.
+    let mut inline = false;
     loop {
         let flight = match core.step() {
             Step::Ready(value) => return Ok(value),
@@ -325,12 +344,18 @@ where
                 return Ok(value);
             }
             Step::Lead(ticket) => match tokio::runtime::Handle::try_current() {
-                Ok(runtime) => {
+                Ok(runtime) if !inline => {
                     let flight = ticket.flight();
                     drop(runtime.spawn(ticket.run(request())));
-                    flight
+                    match flight.wait().await {
+                        Outcome::Done(result) => return result,
+                        Outcome::Abandoned => {
+                            inline = true;
+                            continue;
+                        }
+                    }
                 }
-                Err(_) => match ticket.run(request()).await {
+                _ => match ticket.run(request()).await {
                     Outcome::Done(result) => return result,
                     Outcome::Abandoned => continue,
                 },

@@ -91,7 +91,9 @@ impl Server {
         let server = self.clone();
         async move {
             let sent_at = crate::auth::now();
-            tokio::time::sleep(server.latency).await;
+            if !server.latency.is_zero() {
+                tokio::time::sleep(server.latency).await;
+            }
             server.answer(sent_at)
         }
     }
@@ -303,6 +305,30 @@ async fn invalidate_drops_the_token() {
     core.invalidate();
     assert!(core.fresh().is_none());
     assert_eq!(token(&core, &server).await.unwrap().serial, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn invalidate_if_drops_only_the_rejected_token() {
+    let (core, server) = (cache(), Server::new(HOUR, Duration::ZERO));
+    let first = token(&core, &server).await.unwrap();
+    assert!(core.invalidate_if(|tok| tok.serial == first.serial));
+    let second = token(&core, &server).await.unwrap();
+    // A late rejection of the first token leaves the second alone.
+    assert!(!core.invalidate_if(|tok| tok.serial == first.serial));
+    assert_eq!(token(&core, &server).await.unwrap().serial, second.serial);
+    assert_eq!(server.requests(), 2);
+}
+
+#[test]
+fn outside_a_runtime_the_caller_runs_the_request() {
+    let (core, server) = (cache(), Server::new(HOUR, Duration::ZERO));
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    let std::task::Poll::Ready(result) =
+        std::pin::pin!(get(&core, || server.request())).poll(&mut context)
+    else {
+        panic!("a request that needs no timer completes in one poll")
+    };
+    assert_eq!(result.unwrap().serial, 1);
 }
 
 #[test]
