@@ -809,4 +809,97 @@ mod tests {
         let long = "k".repeat(100);
         assert_eq!(printable(&long).chars().count(), 65);
     }
+
+    fn core(refetch_cooldown: Duration) -> Core {
+        let options = Options {
+            ignore_expiry: false,
+            leeway: Duration::ZERO,
+            refetch_cooldown,
+        };
+        Core::new("http://127.0.0.1:1", options)
+    }
+
+    fn key_set(kids: &[&str]) -> Result<Vec<u8>, AuthError> {
+        let keys: Vec<Value> = kids
+            .iter()
+            .map(|kid| serde_json::json!({"kty": "RSA", "kid": kid, "n": "AQAB", "e": "AQAB"}))
+            .collect();
+        Ok(serde_json::to_vec(&serde_json::json!({ "keys": keys })).unwrap())
+    }
+
+    #[test]
+    fn the_first_lookup_fetches_and_a_known_kid_never_does() {
+        let core = core(DEFAULT_REFETCH_COOLDOWN);
+        let mut state = FetchState::default();
+        assert!(core.before_fetch(&state, "a", core.attempts()).is_none());
+        core.after_fetch(&mut state, "a", key_set(&["a"])).unwrap();
+        assert!(core.cached("a").is_some());
+        assert!(matches!(core.before_fetch(&state, "a", 0), Some(Ok(_))));
+    }
+
+    #[test]
+    fn an_unknown_kid_refetches_only_after_the_cooldown() {
+        let core = core(DEFAULT_REFETCH_COOLDOWN);
+        let mut state = FetchState::default();
+        let err = core
+            .after_fetch(&mut state, "b", key_set(&["a"]))
+            .unwrap_err();
+        assert!(matches!(err, VerifyError::UnknownKeyId { .. }));
+        let refused = core.before_fetch(&state, "b", core.attempts());
+        assert!(matches!(
+            refused,
+            Some(Err(VerifyError::UnknownKeyId { .. }))
+        ));
+
+        let eager = self::core(Duration::ZERO);
+        let mut state = FetchState::default();
+        let _ = eager.after_fetch(&mut state, "b", key_set(&["a"]));
+        assert!(eager.before_fetch(&state, "b", eager.attempts()).is_none());
+    }
+
+    #[test]
+    fn a_caller_that_waited_for_a_fetch_shares_its_outcome() {
+        let core = core(Duration::ZERO);
+        let mut state = FetchState::default();
+        let seen = core.attempts();
+        // Another caller fetched (and failed) while this one waited for the lock.
+        let _ = core.after_fetch(
+            &mut state,
+            "a",
+            Err(AuthError::Timeout {
+                after: Duration::from_secs(1),
+            }),
+        );
+        match core.before_fetch(&state, "a", seen) {
+            Some(Err(VerifyError::KeysUnavailable(err))) => {
+                assert!(matches!(*err, AuthError::Timeout { .. }));
+            }
+            other => panic!("expected the shared failure, got {other:?}"),
+        }
+        // A caller that came after the failed attempt, with no cooldown, fetches again.
+        assert!(core.before_fetch(&state, "a", core.attempts()).is_none());
+    }
+
+    #[test]
+    fn a_failed_fetch_is_shared_for_the_failure_backoff() {
+        let core = core(DEFAULT_REFETCH_COOLDOWN);
+        let mut state = FetchState::default();
+        let err = core
+            .after_fetch(&mut state, "a", Ok(b"<html>".to_vec()))
+            .unwrap_err();
+        assert!(matches!(err, VerifyError::InvalidKeySet { .. }));
+        let again = core.before_fetch(&state, "a", core.attempts());
+        assert!(matches!(
+            again,
+            Some(Err(VerifyError::InvalidKeySet { .. }))
+        ));
+        // A good fetch later replaces the failure.
+        let last = state.last.as_mut().unwrap();
+        last.at = last.at.checked_sub(FAILURE_BACKOFF).unwrap_or(last.at);
+        if last.at.elapsed() < FAILURE_BACKOFF {
+            return; // the machine booted less than the backoff ago: nothing more to see
+        }
+        assert!(core.before_fetch(&state, "a", core.attempts()).is_none());
+        core.after_fetch(&mut state, "a", key_set(&["a"])).unwrap();
+    }
 }
