@@ -60,7 +60,9 @@ pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// `Retry-After`). Only when no valid token remains does `token` fail, and
 /// until the backoff ends it fails at once with the last error, without a
 /// request. Expiry is measured on a monotonic clock from the moment the
-/// request was sent.
+/// request was sent. That clock stops while the machine is suspended, and the
+/// server may revoke a token early: when the Core API answers 401, pass the
+/// token to [`invalidate_token`](TokenSource::invalidate_token).
 ///
 /// Clones share the cache: make one per credentials and clone it into tasks.
 ///

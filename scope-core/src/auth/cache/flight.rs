@@ -95,6 +95,7 @@ impl<T, E> Flight<T, E> {
     }
 
     /// Waits, blocking the thread, until the flight lands.
+    #[cfg(any(feature = "blocking", test))]
     pub fn wait_blocking(&self) -> Outcome<T, E> {
         let mut slot = self.lock();
         loop {

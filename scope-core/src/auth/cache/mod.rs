@@ -370,6 +370,7 @@ where
 
 /// The blocking slow path: as [`get`], for threads. Background renewals run on
 /// a short-lived thread; a first request runs on the caller's thread.
+#[cfg(any(feature = "blocking", test))]
 pub(crate) fn get_blocking<T, E, C, R>(
     core: &Arc<Core<T, E, C>>,
     request: R,
