@@ -373,6 +373,10 @@ impl AuthServer {
     /// The key the stand-in signs tokens with now, to sign tokens of your own that its key set
     /// verifies.
     ///
+    /// Every stand-in of a process starts with the same key ([`SigningKey::shared`]: one key
+    /// generation, not one per server); [`AuthServer::rotate_signing_key`] gives a stand-in a
+    /// key of its own.
+    ///
     /// ```
     /// let server = scope_tests::AuthServer::start();
     /// let token = server.signing_key().sign(&serde_json::json!({"test": true}));
