@@ -18,8 +18,13 @@ pub(crate) struct Input {
 
 pub(crate) enum Data {
     Enum(Vec<Variant>),
-    Struct,
-    Union { keyword: Span },
+    /// The `#[scope…]` attributes found on fields, which have no meaning there.
+    Struct {
+        field_attrs: Vec<Attribute>,
+    },
+    Union {
+        keyword: Span,
+    },
 }
 
 pub(crate) struct Variant {
@@ -80,7 +85,15 @@ pub(crate) fn parse(input: TokenStream, errors: &mut Errors) -> Option<Input> {
             })?;
             Data::Enum(variants(body))
         }
-        "struct" => Data::Struct,
+        "struct" => Data::Struct {
+            field_attrs: rest
+                .iter()
+                .find_map(|t| match t {
+                    TokenTree::Group(g) if g.delimiter() != Delimiter::None => Some(g),
+                    _ => None,
+                })
+                .map_or_else(Vec::new, field_attributes),
+        },
         "union" => Data::Union {
             keyword: keyword.span(),
         },
@@ -146,6 +159,15 @@ fn visibility(rest: &mut &[TokenTree]) -> Vec<TokenTree> {
         }
         _ => Vec::new(),
     }
+}
+
+/// The `#[scope…]` attributes on the fields in a struct's `{…}` or `(…)`.
+fn field_attributes(body: &Group) -> Vec<Attribute> {
+    let tokens: Vec<TokenTree> = body.stream().into_iter().collect();
+    tokens
+        .split(|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ','))
+        .flat_map(|mut field| attributes(&mut field))
+        .collect()
 }
 
 /// The variants in an enum's braces: split at top-level commas.

@@ -64,7 +64,7 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Model> {
     }
     let (place, owner) = match input.data {
         Data::Enum(_) => (Place::Enum, format!("enum `{name}`")),
-        Data::Struct => (Place::Struct, format!("struct `{name}`")),
+        Data::Struct { .. } => (Place::Struct, format!("struct `{name}`")),
         Data::Union { .. } => (Place::Struct, format!("union `{name}`")),
     };
     let options = attr::options(&input.attrs, place, &owner, errors);
@@ -79,7 +79,16 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Model> {
             );
             Body::Fallback
         }
-        Data::Struct => {
+        Data::Struct { field_attrs } => {
+            for attr in field_attrs {
+                errors.between(
+                    attr.start,
+                    attr.end,
+                    format!(
+                        "`#[scope]` on a field has no meaning: the scopes belong to {owner} as a whole, so put `#[scope(\"…\")]` on the struct"
+                    ),
+                );
+            }
             let scopes = match &options.text {
                 Some(text) => checked(text, options.sales_channel, errors),
                 None if options.faulty_text => None,
