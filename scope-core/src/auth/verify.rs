@@ -20,10 +20,12 @@
 //! JWKs into RSA keys. Since version 10 it asks for a crypto backend: `rust_crypto` (the pure
 //! Rust `rsa` crate and friends) or `aws_lc_rs`. This crate picks `aws_lc_rs` because the
 //! `auth` feature's reqwest already links aws-lc-rs for rustls: verification then adds no second
-//! RSA implementation and no new native build, and aws-lc's RSA is constant-time and
-//! FIPS-validated upstream, where the `rsa` crate still carries an open timing advisory
-//! (RUSTSEC-2023-0071). The backend is called explicitly rather than through jsonwebtoken's
-//! process-wide default, so a program whose other dependencies enable both backends still works.
+//! RSA implementation, no new native build and only jsonwebtoken itself to the dependency tree
+//! (`rust_crypto` would add `rsa`, `sha2`, `p256`, `p384`, `ed25519-dalek` and `hmac`, none of
+//! which this crate needs otherwise; the `rsa` crate also carries a timing advisory,
+//! RUSTSEC-2023-0071, that concerns private-key operations rather than verification). The
+//! backend is called explicitly rather than through jsonwebtoken's process-wide default, so a
+//! program whose other dependencies enable both backends still works.
 //!
 //! The header is read by this module, not by jsonwebtoken: a token whose `alg` is `none`,
 //! `HS512` or anything but `RS512` is refused with [`VerifyError::Algorithm`] before any key is
