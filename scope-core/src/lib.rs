@@ -22,10 +22,13 @@
 //!
 //! # Features
 //!
-//! - `macros` (default): [`scope!`] and [`scopes!`].
+//! - `macros` (default): [`scope!`], [`scopes!`], `sales_channel_scopes!` and `#[derive(Scoped)]`.
 //! - `serde`: `Serialize` and `Deserialize` for [`Scope`] and [`ScopeSet`], as text.
-//! - `auth` (default): [`auth`], the async `client_credentials` token client (reqwest, rustls).
-//! - `blocking`: `auth::blocking`, the same client for synchronous programs.
+//! - `auth` (default): `auth`, the async `client_credentials` token client (reqwest, rustls),
+//!   the single-flight token cache (`auth::TokenSource`), token claims and revocation.
+//! - `blocking`: `auth::blocking`, the same client (and `auth::BlockingTokenSource`) for
+//!   synchronous programs.
+//! - `verify`: `auth::Verifier`, RS512 signature checks against the auth server's JWKS.
 //!
 //! With `default-features = false` the grammar and the types have no dependencies.
 #![forbid(unsafe_code)]
@@ -114,3 +117,8 @@ macro_rules! scopes {
         $crate::__private::scopes_impl!($crate $($literal)*)
     };
 }
+
+// The README's examples run as doctests, so the tour cannot drift from the API.
+#[cfg(all(doctest, feature = "macros", feature = "auth"))]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;
