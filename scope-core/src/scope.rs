@@ -118,6 +118,7 @@ impl Scope {
     }
 
     /// Builds a scope from a successful parse of `input`.
+    #[inline]
     pub(crate) fn from_parsed(parsed: &Parsed, input: &str) -> Scope {
         let value = match parsed.selector {
             Some(Selector::Id | Selector::Code) => Value::copy_of(

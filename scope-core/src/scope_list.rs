@@ -18,6 +18,7 @@ pub(crate) enum ScopeList {
 
 impl ScopeList {
     /// An empty list that grows inline first.
+    #[inline]
     pub(crate) fn new() -> ScopeList {
         ScopeList::Inline {
             len: 0,
@@ -25,6 +26,7 @@ impl ScopeList {
         }
     }
 
+    #[inline]
     pub(crate) fn push(&mut self, scope: Scope) {
         match self {
             ScopeList::Inline { len, items } if usize::from(*len) < INLINE => {

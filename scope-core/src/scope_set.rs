@@ -268,13 +268,16 @@ impl FromStr for ScopeSet {
     /// Parses space-separated scopes; see [`ScopeSet`] for the rules.
     fn from_str(text: &str) -> Result<ScopeSet, ScopeError> {
         let bytes = text.as_bytes();
-        // One allocation for most sets; more only past four scopes.
-        let mut scopes = ScopeList::new();
+        // Small sets are stored inline: most parses do not allocate. The set is
+        // built where it will be returned, since moving it costs a copy.
+        let mut set = ScopeSet {
+            scopes: ScopeList::new(),
+        };
         let mut pos = 0;
         loop {
             match parse_set_item(bytes, pos) {
                 Ok((parsed, next)) => {
-                    scopes.push(Scope::from_parsed(&parsed, text));
+                    set.scopes.push(Scope::from_parsed(&parsed, text));
                     match next {
                         Some(next) => pos = next,
                         None => break,
@@ -283,9 +286,10 @@ impl FromStr for ScopeSet {
                 Err(fault) => return Err(ScopeError::new(text, fault)),
             }
         }
-        let set = ScopeSet { scopes };
-        set.check()?;
-        Ok(set)
+        match set.check() {
+            Ok(()) => Ok(set),
+            Err(err) => Err(err),
+        }
     }
 }
 

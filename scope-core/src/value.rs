@@ -27,6 +27,7 @@ pub enum Value {
 
 impl Value {
     /// Copies `text` (ASCII, checked by the grammar) into a value.
+    #[inline]
     pub(crate) fn copy_of(text: &str) -> Value {
         if text.len() <= INLINE {
             let mut bytes = [0; INLINE];
