@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::config::Config;
 use super::{AuthError, Credentials, TransportError};
+use crate::ScopeSet;
 
 /// The JSON body of `POST /oauth/token`, borrowing from the credentials.
 #[derive(Serialize)]
@@ -13,8 +14,19 @@ struct TokenRequestBody<'a> {
     client_id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", serialize_with = "as_text")]
+    scope: Option<&'a ScopeSet>,
+}
+
+/// A scope set as its text, written straight into the body.
+fn as_text<S: serde::Serializer>(
+    scope: &Option<&ScopeSet>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match scope {
+        Some(scope) => serializer.collect_str(scope),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// The body of a `client_credentials` token request: `client_secret` only for
@@ -26,7 +38,7 @@ pub(crate) fn token_request_body(credentials: &Credentials) -> Vec<u8> {
         client_secret: credentials
             .client_secret()
             .map(|secret| secret.expose_secret()),
-        scope: credentials.scope().map(|scope| scope.to_string()),
+        scope: credentials.scope(),
     };
     // Serializing strings into a Vec cannot fail.
     serde_json::to_vec(&body).unwrap_or_default()

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
 use super::{ApiError, AuthError, Credentials, DecodeError, Token};
+use crate::ScopeSet;
 
 /// The status line and headers of an answer, read before its body.
 pub(crate) struct Head {
@@ -117,7 +118,7 @@ pub(crate) fn interpret(
         .client_secret()
         .map(|secret| secret.expose_secret());
     match head.status {
-        200..=299 => decode_token(head, body, sent_at),
+        200..=299 => decode_token(head, body, credentials.scope(), sent_at),
         300..=399 => Err(head
             .early_error(usize::MAX)
             .unwrap_or(AuthError::Redirected {
@@ -151,7 +152,12 @@ struct WireToken<'a> {
     created_at: Option<Integer>,
 }
 
-fn decode_token(head: &Head, body: &[u8], sent_at: Instant) -> Result<Token, AuthError> {
+fn decode_token(
+    head: &Head,
+    body: &[u8],
+    requested: Option<&ScopeSet>,
+    sent_at: Instant,
+) -> Result<Token, AuthError> {
     let fail = |reason: String| Err(head.decode_error(Some(body.len()), reason));
     if body.is_empty() {
         return fail("the body is empty".into());
@@ -194,14 +200,41 @@ fn decode_token(head: &Head, body: &[u8], sent_at: Instant) -> Result<Token, Aut
         Some(Integer(seconds)) => seconds,
         None => unix_now(),
     };
-    Ok(Token::from_parts(
+    let scope = wire.scope.unwrap_or_default();
+    // The server usually grants the scope asked for: reuse it instead of parsing.
+    let scopes = match requested {
+        Some(requested) if same_text(requested, &scope) => Some(requested.clone()),
+        _ => scope.parse().ok(),
+    };
+    Ok(Token::from_parts_with_scopes(
         access_token,
         token_type.into_owned(),
         expires_in,
-        wire.scope.unwrap_or_default(),
+        scope,
+        scopes,
         created_at,
         expires_at,
     ))
+}
+
+/// Whether a scope set's text is exactly `text`, without building a string.
+fn same_text(set: &ScopeSet, text: &str) -> bool {
+    struct Compare<'a>(&'a str);
+
+    impl fmt::Write for Compare<'_> {
+        fn write_str(&mut self, part: &str) -> fmt::Result {
+            match self.0.strip_prefix(part) {
+                Some(rest) => {
+                    self.0 = rest;
+                    Ok(())
+                }
+                None => Err(fmt::Error),
+            }
+        }
+    }
+
+    let mut compare = Compare(text);
+    fmt::write(&mut compare, format_args!("{set}")).is_ok() && compare.0.is_empty()
 }
 
 /// What was wrong with a body serde could not read, without a byte of it.
@@ -427,6 +460,18 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn same_text_compares_without_allocating() {
+        let set: ScopeSet = "market:code:europe stock_location:code:eu".parse().unwrap();
+        assert!(same_text(&set, "market:code:europe stock_location:code:eu"));
+        assert!(!same_text(&set, "market:code:europe stock_location:code:e"));
+        assert!(!same_text(
+            &set,
+            "market:code:europe stock_location:code:eux"
+        ));
+        assert!(!same_text(&set, ""));
     }
 
     #[test]

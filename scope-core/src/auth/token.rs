@@ -43,6 +43,27 @@ impl Token {
         expires_at: Instant,
     ) -> Token {
         let scopes = scope.parse().ok();
+        Token::from_parts_with_scopes(
+            access_token,
+            token_type,
+            expires_in,
+            scope,
+            scopes,
+            created_at,
+            expires_at,
+        )
+    }
+
+    /// As [`Token::from_parts`], with the granted scope already parsed.
+    pub(crate) fn from_parts_with_scopes(
+        access_token: String,
+        token_type: String,
+        expires_in: Duration,
+        scope: String,
+        scopes: Option<ScopeSet>,
+        created_at: i64,
+        expires_at: Instant,
+    ) -> Token {
         Token {
             access_token: SecretString::from(access_token),
             token_type,
