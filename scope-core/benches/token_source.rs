@@ -3,6 +3,10 @@
 //! `std::sync::RwLock` and cloning it. Measured alone, then with the other core
 //! hammering the same source (or the same lock), since a cache is shared.
 //!
+//! On a virtual machine the two cores may be hyperthreads of one physical core
+//! (cheap cache-line sharing) or separate cores (costly), as the host decides,
+//! so the busy figures move between runs: compare the rows of one run.
+//!
 //! `cargo bench -p scope-core --bench token_source --features blocking`
 
 use std::hint::black_box;
@@ -113,6 +117,9 @@ fn hot_path(c: &mut Criterion) {
     alone.bench_function("reference: Instant::now()", |b| {
         b.iter(std::time::Instant::now)
     });
+    alone.bench_function("reference: Arc<Token> clone", |b| {
+        b.iter(|| Arc::clone(black_box(&token)))
+    });
     alone.finish();
 
     let mut busy = c.benchmark_group("token, both cores busy");
@@ -129,6 +136,14 @@ fn hot_path(c: &mut Criterion) {
         let _other = busy_other_core(move || drop(black_box(token_now(&other))));
         busy.bench_function("TokenSource::token()", |b| {
             b.iter(|| token_now(black_box(&source)))
+        });
+    }
+    {
+        // The floor of both: the clone's count is the cache line both cores write.
+        let other = Arc::clone(&token);
+        let _other = busy_other_core(move || drop(black_box(Arc::clone(&other))));
+        busy.bench_function("reference: Arc<Token> clone", |b| {
+            b.iter(|| Arc::clone(black_box(&token)))
         });
     }
     busy.finish();
