@@ -1,26 +1,89 @@
 //! One token request through `AuthClient`, beside a bare `reqwest` POST of the
-//! same JSON to the same loopback stand-in, in the same run.
+//! same JSON to the same loopback server, in the same run.
 //!
 //! The difference is what the library adds: building the body, its headers,
-//! the bounded read, decoding the answer into a `Token` (and parsing its
-//! scope). Target: at most 5%.
+//! the bounded read, decoding the answer into a `Token` (and its scope).
+//! Target: at most 5%.
 //!
-//! The two are interleaved: each timed request of one kind follows an untimed
-//! request of the other, so both see the same server, connection pool and
-//! machine load (the machine is shared; a load spike during one benchmark only
-//! would otherwise decide the comparison).
+//! The server answers every request with one real token response, taken once
+//! from the stand-in (whose RS512 signing would otherwise dominate), and runs
+//! on the same single-threaded runtime as the clients: no thread hand-off, so
+//! the figures do not swing with the scheduler of a shared machine. The two
+//! contenders are also interleaved: each timed request of one kind follows an
+//! untimed request of the other.
 //!
 //! Run: `cargo bench -p scope-tests --bench token_request`
 
+use std::convert::Infallible;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use criterion::{Criterion, criterion_group, criterion_main};
-use scope_core::auth::{AuthClient, Credentials, ExposeSecret};
-use scope_core::scopes;
-use scope_tests::{AuthServer, Misbehaviour};
+use http_body_util::{BodyExt, Full};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response, body::Incoming};
+use hyper_util::rt::TokioIo;
+use scope_core::auth::{AuthClient, Credentials, ExposeSecret, blocking};
+use scope_core::{ScopeSet, scopes};
+use scope_tests::AuthServer;
 
+const SCOPE: ScopeSet = scopes!("market:code:europe stock_location:code:eu_warehouse");
 const BODY: &[u8] = br#"{"grant_type":"client_credentials","client_id":"storefront","scope":"market:code:europe stock_location:code:eu_warehouse"}"#;
+
+/// A real token response from the stand-in.
+fn token_response() -> Bytes {
+    let server = AuthServer::start();
+    server.add_sales_channel("storefront");
+    let client = blocking::AuthClient::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let token = client
+        .request_token(&Credentials::sales_channel("storefront", SCOPE).unwrap())
+        .unwrap();
+    let answer = serde_json::json!({
+        "access_token": token.access_token().expose_secret(),
+        "token_type": token.token_type(),
+        "expires_in": token.expires_in().as_secs(),
+        "scope": token.scope(),
+        "created_at": token.created_at(),
+    });
+    Bytes::from(answer.to_string())
+}
+
+/// A loopback HTTP/1 server on the current runtime that reads each request
+/// and answers with `answer`.
+async fn fixed_answer_server(answer: Bytes) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base_url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = listener.accept().await.unwrap();
+            stream.set_nodelay(true).unwrap();
+            let answer = answer.clone();
+            tokio::spawn(async move {
+                let service = service_fn(move |request: Request<Incoming>| {
+                    let answer = answer.clone();
+                    async move {
+                        black_box(request.into_body().collect().await.unwrap().to_bytes());
+                        let mut response = Response::new(Full::new(answer));
+                        response.headers_mut().insert(
+                            "content-type",
+                            "application/json; charset=utf-8".parse().unwrap(),
+                        );
+                        Ok::<_, Infallible>(response)
+                    }
+                });
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    base_url
+}
 
 struct Contenders {
     runtime: tokio::runtime::Runtime,
@@ -59,49 +122,23 @@ impl Contenders {
 }
 
 fn token_request(c: &mut Criterion) {
-    let server = AuthServer::start();
-    server.add_sales_channel("storefront");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let base_url = runtime.block_on(fixed_answer_server(token_response()));
     let contenders = Contenders {
-        runtime: tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap(),
-        client: AuthClient::builder()
-            .base_url(server.base_url())
-            .build()
-            .unwrap(),
-        credentials: Credentials::sales_channel(
-            "storefront",
-            scopes!("market:code:europe stock_location:code:eu_warehouse"),
-        )
-        .unwrap(),
+        client: AuthClient::builder().base_url(&base_url).build().unwrap(),
+        credentials: Credentials::sales_channel("storefront", SCOPE).unwrap(),
         bare: reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .build()
             .unwrap(),
-        url: server.token_url(),
+        url: format!("{base_url}/oauth/token"),
+        runtime,
     };
-    // The stand-in signs each token with RS512, which costs far more than the
-    // client does; the timed requests get one real token response, answered
-    // as is, so the comparison measures the client and not the signature.
-    let token = contenders
-        .runtime
-        .block_on(contenders.client.request_token(&contenders.credentials))
-        .unwrap();
-    let answer = serde_json::json!({
-        "access_token": token.access_token().expose_secret(),
-        "token_type": token.token_type(),
-        "expires_in": token.expires_in().as_secs(),
-        "scope": token.scope(),
-        "created_at": token.created_at(),
-    });
-    server.misbehave(Misbehaviour::Answer {
-        status: 200,
-        content_type: Some("application/json; charset=utf-8".into()),
-        body: answer.to_string(),
-    });
     // Both must work before they are timed; this also opens both connections.
     contenders.library();
     contenders.bare();

@@ -30,6 +30,9 @@ use super::{AuthError, Credentials, Token};
 pub struct AuthClient {
     pub(super) http: reqwest::Client,
     pub(super) config: Arc<Config>,
+    /// Whether `http` came from the caller (see `http_client`): it then gets
+    /// the headers and the total timeout on every request.
+    pub(super) shared: bool,
 }
 
 impl AuthClient {
@@ -100,12 +103,15 @@ impl AuthClient {
     /// ```
     pub async fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
         let config = &*self.config;
-        let request = self
-            .http
-            .post(config.token_url.clone())
-            .headers(config.headers.clone())
-            .timeout(config.timeout)
-            .body(token_request_body(credentials));
+        let mut request = self.http.post(config.token_url.clone());
+        if self.shared {
+            // A caller's client knows nothing of these; a client built here has
+            // them as defaults already.
+            request = request
+                .headers(config.headers.clone())
+                .timeout(config.timeout);
+        }
+        let request = request.body(token_request_body(credentials));
         let sent_at = super::now();
         let mut response = request
             .send()
@@ -200,12 +206,14 @@ impl AuthClientBuilder {
     /// ```
     pub fn build(self) -> Result<AuthClient, AuthError> {
         let config = self.settings.check()?;
+        let shared = self.http.is_some();
         let http = match self.http {
             Some(http) => http,
             None => reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(config.connect_timeout)
                 .timeout(config.timeout)
+                .default_headers(config.headers.clone())
                 .build()
                 .map_err(|err| {
                     AuthError::InvalidConfig(format!("the HTTP client could not be built: {err}"))
@@ -214,6 +222,7 @@ impl AuthClientBuilder {
         Ok(AuthClient {
             http,
             config: Arc::new(config),
+            shared,
         })
     }
 }

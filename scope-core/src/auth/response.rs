@@ -7,7 +7,9 @@ use std::fmt;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, LOCATION, RETRY_AFTER};
+use reqwest::header::{
+    CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER,
+};
 use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
@@ -19,8 +21,8 @@ use crate::ScopeSet;
 pub(crate) struct Head {
     status: u16,
     retry_after: Option<Duration>,
-    content_type: Option<String>,
-    location: Option<String>,
+    content_type: Option<HeaderValue>,
+    location: Option<HeaderValue>,
     content_length: Option<u64>,
 }
 
@@ -34,8 +36,9 @@ impl Head {
         Head {
             status: status.as_u16(),
             retry_after: text(RETRY_AFTER).and_then(parse_retry_after),
-            content_type: text(CONTENT_TYPE).map(|value| clean(value, None, 100)),
-            location: text(LOCATION).map(|value| clean(value, None, 200)),
+            // Kept raw; made safe to show only when an error needs them.
+            content_type: headers.get(CONTENT_TYPE).cloned(),
+            location: headers.get(LOCATION).cloned(),
             content_length: text(CONTENT_LENGTH).and_then(|value| value.trim().parse().ok()),
         }
     }
@@ -46,7 +49,7 @@ impl Head {
         if (300..400).contains(&self.status) {
             return Some(AuthError::Redirected {
                 status: self.status,
-                location: self.location.clone(),
+                location: self.location.as_ref().map(|value| shown(value, 200)),
             });
         }
         match self.content_length {
@@ -72,7 +75,7 @@ impl Head {
     fn decode_error(&self, length: Option<usize>, reason: String) -> AuthError {
         AuthError::Decode(DecodeError {
             status: self.status,
-            content_type: self.content_type.clone(),
+            content_type: self.content_type.as_ref().map(|value| shown(value, 100)),
             length,
             reason,
         })
@@ -173,7 +176,11 @@ fn decode_token(
         return fail("its `access_token` is empty".into());
     }
     // A token goes into an `Authorization` header later: refuse what cannot.
-    if !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+    // Without short-circuit, so the check vectorizes over a long JWT.
+    let graphic = access_token
+        .bytes()
+        .fold(true, |ok, b| ok & (b.wrapping_sub(0x21) < 0x5e));
+    if !graphic {
         return fail(
             "its `access_token` holds characters that cannot be sent in an HTTP header".into(),
         );
@@ -313,6 +320,11 @@ fn api_errors(body: &[u8], secret: Option<&str>) -> Vec<ApiError> {
         }],
         (None, None) => Vec::new(),
     }
+}
+
+/// A header value made safe to show.
+fn shown(value: &HeaderValue, max: usize) -> String {
+    clean(&String::from_utf8_lossy(value.as_bytes()), None, max)
 }
 
 /// Server text made safe to show: no control characters, no copy of the
