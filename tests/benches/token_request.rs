@@ -10,7 +10,8 @@
 //! on the same single-threaded runtime as the clients: no thread hand-off, so
 //! the figures do not swing with the scheduler of a shared machine. The two
 //! contenders are also interleaved: each timed request of one kind follows an
-//! untimed request of the other.
+//! untimed request of the other. A paired run at the end (medians of 20 000
+//! back-to-back pairs) gives the overhead as one figure.
 //!
 //! Run: `cargo bench -p scope-tests --bench token_request`
 
@@ -169,6 +170,37 @@ fn token_request(c: &mut Criterion) {
         })
     });
     group.finish();
+    paired(&contenders, 20_000);
+}
+
+/// The same comparison as pairs: each pair times one request of each kind,
+/// back to back, in alternating order. Medians of many pairs do not depend on
+/// what the machine was doing during one benchmark or the other.
+fn paired(contenders: &Contenders, pairs: usize) {
+    let mut library = Vec::with_capacity(pairs);
+    let mut bare = Vec::with_capacity(pairs);
+    let time = |run: &dyn Fn()| {
+        let start = Instant::now();
+        run();
+        start.elapsed()
+    };
+    for pair in 0..pairs {
+        if pair % 2 == 0 {
+            library.push(time(&|| contenders.library()));
+            bare.push(time(&|| contenders.bare()));
+        } else {
+            bare.push(time(&|| contenders.bare()));
+            library.push(time(&|| contenders.library()));
+        }
+    }
+    library.sort();
+    bare.sort();
+    let (library, bare) = (library[pairs / 2], bare[pairs / 2]);
+    println!(
+        "token_request/paired ({pairs} pairs): median auth_client {library:?}, bare_reqwest {bare:?}, \
+         the library adds {:+.1}%",
+        (library.as_secs_f64() / bare.as_secs_f64() - 1.0) * 100.0
+    );
 }
 
 criterion_group!(benches, token_request);

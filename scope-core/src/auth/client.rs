@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::config::{Config, Settings, settings_setters};
 use super::request::{check_not_redirected, send_error, token_request_body};
-use super::response::{BoundedBody, Head, interpret};
+use super::response::{BoundedChunks, Head, interpret};
 use super::{AuthError, Credentials, Token};
 
 /// Gets access tokens from Commerce Layer's auth server with the
@@ -122,13 +122,13 @@ impl AuthClient {
         if let Some(err) = head.early_error(config.max_response_bytes) {
             return Err(err);
         }
-        let mut body = BoundedBody::new(&head, config.max_response_bytes);
+        let mut body = BoundedChunks::new(config.max_response_bytes);
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|err| send_error(err, config))?
         {
-            body.push(&chunk, &head)?;
+            body.push(chunk, &head)?;
         }
         interpret(&head, body.bytes(), credentials, sent_at)
     }

@@ -110,6 +110,51 @@ impl BoundedBody {
     }
 }
 
+/// Collects a body of owned chunks, and stops at the limit: a body that
+/// arrives in one chunk (the usual token response) is used as is, not copied.
+pub(crate) struct BoundedChunks<B> {
+    first: Option<B>,
+    rest: Vec<u8>,
+    len: usize,
+    limit: usize,
+}
+
+impl<B: AsRef<[u8]>> BoundedChunks<B> {
+    pub(crate) fn new(limit: usize) -> BoundedChunks<B> {
+        BoundedChunks {
+            first: None,
+            rest: Vec::new(),
+            len: 0,
+            limit,
+        }
+    }
+
+    /// Adds a chunk; an error once the body would pass the limit.
+    pub(crate) fn push(&mut self, chunk: B, head: &Head) -> Result<(), AuthError> {
+        self.len += chunk.as_ref().len();
+        if self.len > self.limit {
+            return Err(head.too_large(self.limit));
+        }
+        if self.first.is_none() && self.rest.is_empty() {
+            self.first = Some(chunk);
+            return Ok(());
+        }
+        if let Some(first) = self.first.take() {
+            self.rest.reserve(head.capacity(self.limit).max(self.len));
+            self.rest.extend_from_slice(first.as_ref());
+        }
+        self.rest.extend_from_slice(chunk.as_ref());
+        Ok(())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        match &self.first {
+            Some(first) => first.as_ref(),
+            None => &self.rest,
+        }
+    }
+}
+
 /// Turns a complete answer into a token or an error.
 pub(crate) fn interpret(
     head: &Head,
@@ -472,6 +517,20 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+    }
+
+    #[test]
+    fn bounded_chunks_keep_one_chunk_and_join_several() {
+        let head = Head::new(StatusCode::OK, &HeaderMap::new());
+        let mut one = BoundedChunks::new(10);
+        one.push(b"abc".to_vec(), &head).unwrap();
+        assert_eq!(one.bytes(), b"abc");
+        let mut three = BoundedChunks::new(10);
+        for chunk in [&b"ab"[..], b"cd", b"ef"] {
+            three.push(chunk.to_vec(), &head).unwrap();
+        }
+        assert_eq!(three.bytes(), b"abcdef");
+        assert!(three.push(b"ghijk".to_vec(), &head).is_err());
     }
 
     #[test]
