@@ -229,7 +229,10 @@ fn quickstart_runs_against_the_stand_in_with_tokens_redacted() {
     assert!(stdout.contains("Sales channel token"), "{stdout}");
     assert!(stdout.contains("Integration token"), "{stdout}");
     assert!(stdout.contains("[REDACTED]"), "{stdout}");
-    assert!(!stdout.contains(scope_tests::jwt::TOKEN_PREFIX), "no token printed: {stdout}");
+    assert!(
+        !stdout.contains(scope_tests::jwt::TOKEN_PREFIX),
+        "no token printed: {stdout}"
+    );
     assert!(
         !stdout.contains("back-office-secret"),
         "no secret printed: {stdout}"

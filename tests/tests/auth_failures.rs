@@ -328,7 +328,10 @@ fn truncated_json_is_a_decode_error() {
         assert_eq!(decode.content_type(), Some("application/json"));
         let text = err.to_string();
         assert!(text.contains("truncated"), "{text}");
-        assert!(!text.contains(scope_tests::jwt::TOKEN_PREFIX), "no byte of the body: {text}");
+        assert!(
+            !text.contains(scope_tests::jwt::TOKEN_PREFIX),
+            "no byte of the body: {text}"
+        );
     }
 }
 

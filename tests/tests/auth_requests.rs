@@ -51,7 +51,10 @@ fn a_sales_channel_gets_a_token_for_its_market() {
             "{flavour:?}"
         );
         assert!(
-            token.access_token().expose_secret().starts_with(scope_tests::jwt::TOKEN_PREFIX),
+            token
+                .access_token()
+                .expose_secret()
+                .starts_with(scope_tests::jwt::TOKEN_PREFIX),
             "{flavour:?}"
         );
         assert_eq!(server.token_requests(), 1);
