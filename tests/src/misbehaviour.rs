@@ -28,6 +28,12 @@ pub enum Misbehaviour {
     },
     /// `500` with an HTML page, as a proxy in front of the server would send.
     ServerErrorHtml,
+    /// `503` with an `errors` array, and a `Retry-After` header with this
+    /// exact value when given: the server is down for a while.
+    Unavailable {
+        /// The raw `Retry-After` value: seconds (`"120"`) or an HTTP date.
+        retry_after: Option<String>,
+    },
     /// `200` with a success body cut off in the middle (the JSON never closes).
     TruncatedJson,
     /// A redirect with this status (such as 307) to `/redirected/oauth/token` on

@@ -10,7 +10,7 @@ use crate::access_token::Grant;
 use crate::answer::{self, Answer};
 use crate::app::AppKind;
 use crate::body::ResponseBody;
-use crate::misbehaviour::Misbehaviour;
+use crate::misbehaviour::{ErrorShape, Misbehaviour};
 use crate::received::ReceivedRequest;
 use crate::router::REDIRECT_TARGET;
 use crate::state::State;
@@ -156,6 +156,22 @@ fn rate_limited(retry_after: Option<&str>) -> Answer {
 fn misbehave(state: &State, request: &ReceivedRequest, misbehaviour: Misbehaviour) -> Answer {
     match misbehaviour {
         Misbehaviour::RateLimited { retry_after } => rate_limited(retry_after.as_deref()),
+        Misbehaviour::Unavailable { retry_after } => {
+            let mut answer = answer::error(
+                ErrorShape::Array,
+                503,
+                "Service Unavailable",
+                "The auth server is down for maintenance.",
+                "SERVICE_UNAVAILABLE",
+            );
+            if let Some(value) = retry_after
+                .as_deref()
+                .and_then(|value| HeaderValue::from_str(value).ok())
+            {
+                answer.headers_mut().insert(RETRY_AFTER, value);
+            }
+            answer
+        }
         Misbehaviour::ServerErrorHtml => answer::raw(
             500,
             Some("text/html; charset=utf-8"),

@@ -294,6 +294,31 @@ fn a_503_is_a_server_error() {
 }
 
 #[test]
+fn a_503_with_retry_after_says_when_to_retry() {
+    for flavour in FLAVOURS {
+        let server = server();
+        server.misbehave_once(Misbehaviour::Unavailable {
+            retry_after: Some("120".into()),
+        });
+        let client = Client::new(flavour, &server);
+        let err = client.request_token(&storefront()).unwrap_err();
+        let AuthError::Server {
+            status: 503,
+            retry_after,
+            errors,
+        } = &err
+        else {
+            panic!("{flavour:?}: {err:?}")
+        };
+        assert_eq!(retry_after, &Some(Duration::from_secs(120)));
+        assert_eq!(errors[0].code.as_deref(), Some("SERVICE_UNAVAILABLE"));
+        assert_eq!(err.retry_after(), Some(Duration::from_secs(120)));
+        assert!(err.to_string().contains("retry after 120 s"), "{err}");
+        client.request_token(&storefront()).unwrap();
+    }
+}
+
+#[test]
 fn a_403_is_rejected() {
     for flavour in FLAVOURS {
         let server = server();
