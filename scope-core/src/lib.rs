@@ -57,9 +57,9 @@ pub use scoped::{Scoped, ScopedEnum};
 /// Not public API: what the macros expand to.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::value::Value;
     #[cfg(feature = "macros")]
     pub use crate::scoped::__derive::*;
+    pub use crate::value::Value;
     #[cfg(feature = "macros")]
     pub use scope_macros::sales_channel_scopes_impl;
     #[cfg(feature = "macros")]

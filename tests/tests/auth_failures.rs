@@ -678,8 +678,7 @@ fn a_sales_channel_without_a_market_never_reaches_the_network() {
     let err = Credentials::sales_channel("storefront", scopes!("stock_location:code:eu_warehouse"))
         .unwrap_err();
     assert!(
-        err.to_string()
-            .contains("stock location without its market"),
+        err.to_string().contains("needs its market beside it"),
         "{err}"
     );
     assert!(Credentials::sales_channel("", scopes!("market:code:europe")).is_err());

@@ -60,25 +60,14 @@ impl Credentials {
     ) -> Result<Credentials, AuthError> {
         let client_id = client_id.into();
         check_client_id(&client_id)?;
-        if !scope.has_market_or_store() {
-            let message = if scope.stock_locations().next().is_some() {
-                format!(
-                    "sales channels require a market in scope: the scope `{scope}` names a stock location \
-                     without its market; add `market:id:…` or `market:code:…` (or a `store:…`) beside it"
-                )
-            } else {
-                format!(
-                    "sales channels require a market in scope: the scope `{scope}` names no market and no store; \
-                     add `market:id:…`, `market:code:…` or `store:code:…`"
-                )
-            };
-            return Err(AuthError::InvalidConfig(message));
+        // The grammar's sales-channel rule: the very one `sales_channel_scopes!` runs at compile time.
+        if let Err(err) = scope.check_sales_channel() {
+            return Err(AuthError::InvalidConfig(err.to_string()));
         }
         Ok(Credentials::sales_channel_unchecked(client_id, scope))
     }
 
     /// A sales channel whose scope is already known to hold a market or store.
-    #[allow(dead_code)] // used by the compile-time-proven sales channel type
     pub(crate) fn sales_channel_unchecked(client_id: String, scope: ScopeSet) -> Credentials {
         Credentials {
             client_id,

@@ -30,11 +30,13 @@
 
 #[cfg(feature = "blocking")]
 pub mod blocking;
+#[cfg(feature = "blocking")]
+mod blocking_source;
 mod cache;
 mod claims;
 mod client;
-mod core_api;
 mod config;
+mod core_api;
 mod credentials;
 mod error;
 mod request;
@@ -43,30 +45,30 @@ mod revoke;
 mod store;
 mod token;
 mod token_source;
-#[cfg(feature = "blocking")]
-mod blocking_source;
 #[cfg(feature = "verify")]
 mod verify;
 #[cfg(all(feature = "verify", feature = "blocking"))]
 mod verify_blocking;
 
+#[cfg(feature = "blocking")]
+pub use blocking_source::BlockingTokenSource;
 pub use claims::{
-    Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market, Organization, Owner, User,
-    decode_claims,
+    Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market,
+    Organization, Owner, User, decode_claims,
 };
 pub use client::{AuthClient, AuthClientBuilder};
 pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
-pub use token::Token;
 pub use store::{MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore};
+pub use token::Token;
 pub use token_source::{
-    DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN, TokenError,
-    TokenSource, TokenSourceBuilder,
+    DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
+    TokenError, TokenSource, TokenSourceBuilder,
 };
-#[cfg(feature = "blocking")]
-pub use blocking_source::BlockingTokenSource;
 #[cfg(feature = "verify")]
-pub use verify::{DEFAULT_REFETCH_COOLDOWN, FAILURE_BACKOFF, Verifier, VerifierBuilder, VerifyError};
+pub use verify::{
+    DEFAULT_REFETCH_COOLDOWN, FAILURE_BACKOFF, Verifier, VerifierBuilder, VerifyError,
+};
 #[cfg(all(feature = "verify", feature = "blocking"))]
 pub use verify_blocking::BlockingVerifier;
 
