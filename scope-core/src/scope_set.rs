@@ -6,7 +6,8 @@ use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
 use crate::grammar::{
-    Conflict, ErrorKind, Fault, Resource, ScopeError, check_set, parse_set_item, set_conflict,
+    Conflict, ErrorKind, Fault, Resource, ScopeError, SetScreen, check_set, parse_set_item,
+    set_conflict,
 };
 use crate::scope::Scope;
 use crate::scope_list::ScopeList;
@@ -273,10 +274,12 @@ impl FromStr for ScopeSet {
         let mut set = ScopeSet {
             scopes: ScopeList::new(),
         };
+        let mut screen = SetScreen::default();
         let mut pos = 0;
         loop {
             match parse_set_item(bytes, pos) {
                 Ok((parsed, next)) => {
+                    screen.see(&parsed);
                     set.scopes.push(Scope::from_parsed(&parsed, text));
                     match next {
                         Some(next) => pos = next,
@@ -286,10 +289,11 @@ impl FromStr for ScopeSet {
                 Err(fault) => return Err(ScopeError::new(text, fault)),
             }
         }
-        match set.check() {
-            Ok(()) => Ok(set),
-            Err(err) => Err(err),
+        // The screen never misses a conflict; when it sees none, the full check is skipped.
+        if screen.may_conflict() {
+            set.check()?;
         }
+        Ok(set)
     }
 }
 

@@ -95,8 +95,34 @@ fn check_any(text: &str) {
     }
 }
 
+/// Sets drawn from a small pool, so duplicates, same-shape scopes and API
+/// scopes beside Core ones are common.
+fn clashing_set_text() -> impl Strategy<Value = String> {
+    let pool = prop::sample::select(vec![
+        "market:id:aaaa",
+        "market:id:aaab",
+        "market:code:aaaa",
+        "store:id:aaaa",
+        "store:code:aaaa",
+        "market:all",
+        "metrics-api",
+        "provisioning-api",
+        "stock_location:code:bb",
+        "stock_location:code:cc",
+    ]);
+    prop::collection::vec(pool, 1..14).prop_map(|scopes| scopes.join(" "))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    /// Parsing screens the set rules cheaply; building a set from parsed scopes
+    /// always runs the full check. Both must give the same result, error included.
+    #[test]
+    fn the_parse_screen_never_misses_a_set_conflict(text in clashing_set_text()) {
+        let scopes: Vec<Scope> = text.split(' ').map(|s| s.parse().unwrap()).collect();
+        prop_assert_eq!(text.parse::<ScopeSet>(), ScopeSet::from_scopes(scopes));
+    }
 
     #[test]
     fn display_after_parse_is_the_identity((text, count) in set_text()) {

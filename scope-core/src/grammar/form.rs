@@ -136,6 +136,17 @@ impl Selector {
         }
     }
 
+    /// A small number for an optional selector, distinct for each.
+    #[allow(dead_code)] // used by scope-core's set screen
+    pub(crate) const fn variant_index(selector: Option<Selector>) -> u32 {
+        match selector {
+            Some(Selector::Id) => 0,
+            Some(Selector::Code) => 1,
+            Some(Selector::All) => 2,
+            None => 3,
+        }
+    }
+
     /// The name of this variant, for the macros' output.
     #[allow(dead_code)] // used by scope-macros
     pub(crate) const fn variant_name(self) -> &'static str {
@@ -149,6 +160,7 @@ impl Selector {
 
 /// Byte-wise equality usable in `const fn` (slice `==` is not const), eight
 /// bytes at a time: keywords are compared on every parse.
+#[inline(always)]
 pub(crate) const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     if a.len() != b.len() {
         return false;

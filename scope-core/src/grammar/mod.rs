@@ -16,4 +16,4 @@ pub use error::{ErrorKind, ScopeError};
 pub use form::{Resource, Selector};
 pub(crate) use parse::{Fault, Key, Parsed, parse_scope, parse_set_item, set_conflict};
 pub(crate) use sales_channel::SalesChannelRule;
-pub(crate) use set::{Conflict, check_set};
+pub(crate) use set::{Conflict, SetScreen, check_set};

@@ -76,3 +76,48 @@ pub(crate) fn check_set<'a>(count: usize, key: impl Fn(usize) -> Key<'a>) -> Res
         (None, None) => Ok(()),
     }
 }
+
+/// A cheap screen for the set rules while a set is parsed: it never misses a
+/// conflict, and when it finds none the full check can be skipped. Two scopes
+/// can only be equal if their resource, selector and value length are, and an
+/// API scope can only clash with a Core one if both kinds are present.
+#[derive(Default)]
+pub(crate) struct SetScreen {
+    shapes: [u32; SCREEN_SIZE],
+    seen: usize,
+    api: bool,
+    core: bool,
+    maybe_conflict: bool,
+}
+
+/// How many scopes the screen compares; a larger set takes the full check.
+const SCREEN_SIZE: usize = 8;
+
+impl SetScreen {
+    /// Notes one more scope.
+    #[inline]
+    pub(crate) fn see(&mut self, parsed: &super::Parsed) {
+        let shape = parsed.resource as u32
+            | (super::Selector::variant_index(parsed.selector) << 4)
+            | (((parsed.end - parsed.value_start) as u32) << 8);
+        if parsed.resource.is_api() {
+            self.api = true;
+        } else {
+            self.core = true;
+        }
+        if self.seen >= SCREEN_SIZE {
+            self.maybe_conflict = true;
+            return;
+        }
+        if self.shapes[..self.seen].contains(&shape) {
+            self.maybe_conflict = true;
+        }
+        self.shapes[self.seen] = shape;
+        self.seen += 1;
+    }
+
+    /// Whether the full check ([`check_set`]) could find a conflict.
+    pub(crate) fn may_conflict(&self) -> bool {
+        self.maybe_conflict || (self.api && self.core)
+    }
+}
