@@ -121,11 +121,9 @@ impl Scope {
     #[inline]
     pub(crate) fn from_parsed(parsed: &Parsed, input: &str) -> Scope {
         let value = match parsed.selector {
-            Some(Selector::Id | Selector::Code) => Value::copy_of(
-                input
-                    .get(parsed.value_start..parsed.end)
-                    .unwrap_or_default(),
-            ),
+            Some(Selector::Id | Selector::Code) => {
+                Value::copy_of(input, parsed.value_start, parsed.end)
+            }
             _ => Value::None,
         };
         Scope {

@@ -26,18 +26,20 @@ pub enum Value {
 }
 
 impl Value {
-    /// Copies `text` (ASCII, checked by the grammar) into a value.
+    /// Copies `input[start..end]` (ASCII, checked by the grammar) into a value.
+    /// Short values are copied as bytes, which skips `str`'s boundary checks.
     #[inline]
-    pub(crate) fn copy_of(text: &str) -> Value {
-        if text.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..text.len()].copy_from_slice(text.as_bytes());
-            Value::Inline {
-                len: text.len() as u8,
-                bytes,
+    pub(crate) fn copy_of(input: &str, start: usize, end: usize) -> Value {
+        match input.as_bytes().get(start..end) {
+            Some(value) if value.len() <= INLINE => {
+                let mut bytes = [0; INLINE];
+                copy_short(&mut bytes, value);
+                Value::Inline {
+                    len: value.len() as u8,
+                    bytes,
+                }
             }
-        } else {
-            Value::Heap(text.to_owned())
+            _ => Value::Heap(input.get(start..end).unwrap_or_default().to_owned()),
         }
     }
 
@@ -67,8 +69,54 @@ impl Value {
     }
 }
 
+/// Copies `src` (at most `INLINE` bytes) to the start of `dst` with two
+/// overlapping fixed-size copies, which compile to a few moves instead of a
+/// `memcpy` call: this runs for every scope parsed.
+#[inline]
+fn copy_short(dst: &mut [u8; INLINE], src: &[u8]) {
+    fn pair<const N: usize>(dst: &mut [u8; INLINE], src: &[u8]) {
+        let n = src.len();
+        if let (Some(head), Some(tail), Some(dst_tail)) = (
+            src.first_chunk::<N>(),
+            src.last_chunk::<N>(),
+            dst.get_mut(n - N..n),
+        ) {
+            dst_tail.copy_from_slice(tail);
+            dst[..N].copy_from_slice(head);
+        }
+    }
+    match src.len() {
+        16.. => pair::<16>(dst, src),
+        8.. => pair::<8>(dst, src),
+        4.. => pair::<4>(dst, src),
+        _ => dst.iter_mut().zip(src).for_each(|(d, s)| *d = *s),
+    }
+}
+
 impl fmt::Debug for Value {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{INLINE, Value};
+
+    #[test]
+    fn every_inline_length_copies_exactly() {
+        let source: String = ('a'..='z').chain('A'..='Z').collect();
+        for len in 0..=INLINE + 1 {
+            let text = &source[..len];
+            assert_eq!(
+                Value::copy_of(&source, 0, len).as_str(),
+                text,
+                "length {len}"
+            );
+            assert_eq!(
+                Value::copy_of(&source, 3, len + 3).as_str(),
+                &source[3..len + 3]
+            );
+        }
     }
 }

@@ -329,6 +329,7 @@ const fn delimiter_fault(b: &[u8], at: usize, single: bool) -> Fault {
 }
 
 /// Parses input that must be exactly one scope.
+#[inline]
 pub(crate) const fn parse_scope(b: &[u8]) -> Result<Parsed, Fault> {
     if b.is_empty() {
         return Err(fault(ErrorKind::Empty, 0, 0));
@@ -356,6 +357,7 @@ const fn leading_fault(b: &[u8]) -> Fault {
 /// Call with `pos == 0` first, then with each returned position until it is `None`.
 /// Set-wide rules (duplicates, API scopes mixed with others) are checked by
 /// [`set_conflict`] once all scopes are read.
+#[inline]
 pub(crate) const fn parse_set_item(b: &[u8], pos: usize) -> Result<(Parsed, Option<usize>), Fault> {
     if b.is_empty() {
         return Err(fault(ErrorKind::Empty, 0, 0));
