@@ -131,19 +131,17 @@ impl ScopeSet {
 
     #[cold]
     fn conflict_error(&self, conflict: Conflict) -> ScopeError {
-        let span = |index: usize| {
-            let scopes = self.as_slice();
-            let start: usize = scopes[..index].iter().map(|s| s.text_len() + 1).sum();
-            (start, start + scopes[index].text_len())
-        };
-        let (start, end) = span(conflict.later);
-        let fault = Fault {
-            kind: conflict.kind,
-            start,
-            end,
-            related: Some(span(conflict.earlier)),
-        };
-        ScopeError::new(&self.to_string(), fault)
+        ScopeError::new(
+            &self.to_string(),
+            conflict.fault(|index| self.span_of(index)),
+        )
+    }
+
+    /// The byte range of the scope at `index` in the set's text, without formatting it.
+    pub(crate) fn span_of(&self, index: usize) -> (usize, usize) {
+        let scopes = self.as_slice();
+        let start: usize = scopes[..index].iter().map(|s| s.text_len() + 1).sum();
+        (start, start + scopes[index].text_len())
     }
 
     /// How many scopes the set holds (at least one).

@@ -5,7 +5,7 @@ use proc_macro::{TokenStream, TokenTree};
 use crate::expand::{
     Tokens, compile_error, error_with_placeholder, market_all_value, scope_set_value, scope_value,
 };
-use crate::grammar::{Fault, Key, Parsed, ScopeError, check_set, parse_scope, parse_set_item};
+use crate::grammar::{Key, Parsed, ScopeError, check_set, parse_scope, parse_set_item};
 use crate::literal;
 
 /// Splits `$crate` (passed first by scope-core's `macro_rules!` shell, so the
@@ -81,14 +81,7 @@ pub(crate) fn parse_set(text: &str) -> Result<Vec<Parsed>, ScopeError> {
         }
     }
     check_set(parsed.len(), |i| Key::of(&parsed[i], bytes)).map_err(|conflict| {
-        let (later, earlier) = (&parsed[conflict.later], &parsed[conflict.earlier]);
-        let fault = Fault {
-            kind: conflict.kind,
-            start: later.start,
-            end: later.end,
-            related: Some((earlier.start, earlier.end)),
-        };
-        ScopeError::new(text, fault)
+        ScopeError::new(text, conflict.fault(|i| (parsed[i].start, parsed[i].end)))
     })?;
     Ok(parsed)
 }

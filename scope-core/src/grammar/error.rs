@@ -141,20 +141,9 @@ impl ScopeError {
         let suggestion = match fault.kind {
             ErrorKind::UnknownResource => closest(text, &RESOURCE_KEYWORDS).map(String::from),
             ErrorKind::UnknownSelector => {
-                let market = input
-                    .get(..span.start)
-                    .is_some_and(|before| before.ends_with("market:"));
-                let candidates: &[&str] = if market {
-                    &["id", "code", "all"]
-                } else {
-                    &["id", "code"]
-                };
-                closest(text, candidates).map(String::from)
+                closest(text, selectors_at(input, span.start)).map(String::from)
             }
-            ErrorKind::RetiredNumericForm => {
-                let resource = text.split(':').next().unwrap_or("market");
-                Some(format!("{resource}:id:…"))
-            }
+            ErrorKind::RetiredNumericForm => Some(format!("{}:id:…", retired_resource(text))),
             ErrorKind::WrongSeparator => Some(" ".to_owned()),
             _ => None,
         };
@@ -275,8 +264,10 @@ impl ScopeError {
                 self.write_suggestion(f)
             }
             ErrorKind::UnknownSelector => {
-                let market = self.input.get(..at).is_some_and(|b| b.ends_with("market:"));
-                let expected = if market { "`id`, `code` or `all`" } else { "`id` or `code`" };
+                let expected = match selectors_at(&self.input, at) {
+                    [_, _, _] => "`id`, `code` or `all`",
+                    _ => "`id` or `code`",
+                };
                 write!(f, "invalid scope: unknown selector {bad}; expected {expected}")?;
                 self.write_suggestion(f)
             }
@@ -300,7 +291,7 @@ impl ScopeError {
                 write!(f, "invalid scope: the {what} after `{scope}` is empty; expected {}", value_rule(what))
             }
             ErrorKind::RetiredNumericForm => {
-                let resource = self.fault_text().split(':').next().unwrap_or("market");
+                let resource = retired_resource(self.fault_text());
                 write!(
                     f,
                     "invalid scope: {bad} uses the numeric form, which Commerce Layer retired in October 2024; name the {} by id or code instead: `{resource}:id:{{id}}` or `{resource}:code:{{code}}`",
@@ -413,6 +404,24 @@ impl ScopeError {
         }
         write!(f, "\n\n    {line}\n    {}", carets.trim_end())
     }
+}
+
+/// The selectors that may follow the resource ending just before byte `at`:
+/// markets also take `all`.
+fn selectors_at(input: &str, at: usize) -> &'static [&'static str] {
+    if input
+        .get(..at)
+        .is_some_and(|before| before.ends_with("market:"))
+    {
+        &["id", "code", "all"]
+    } else {
+        &["id", "code"]
+    }
+}
+
+/// The resource of a retired `market:1234` / `stock_location:4567` scope.
+fn retired_resource(scope: &str) -> &str {
+    scope.split(':').next().unwrap_or("market")
 }
 
 /// The rule for an id's or a code's characters.

@@ -137,7 +137,6 @@ impl Selector {
     }
 
     /// A small number for an optional selector, distinct for each.
-    #[allow(dead_code)] // used by scope-core's set screen
     pub(crate) const fn variant_index(selector: Option<Selector>) -> u32 {
         match selector {
             Some(Selector::Id) => 0,

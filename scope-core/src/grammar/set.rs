@@ -1,7 +1,7 @@
 //! The rules over a whole set of scopes, applied after each scope has parsed.
 
 use super::error::ErrorKind;
-use super::parse::{Key, set_conflict};
+use super::parse::{Fault, Key, set_conflict};
 
 /// Up to this many scopes, every pair is compared (the `const` path always does this);
 /// above it, sorting finds the same first conflict in `O(n log n)`.
@@ -13,6 +13,19 @@ pub(crate) struct Conflict {
     pub kind: ErrorKind,
     pub later: usize,
     pub earlier: usize,
+}
+
+impl Conflict {
+    /// The fault to report, given where each scope of the set lies in the text.
+    pub(crate) fn fault(self, span: impl Fn(usize) -> (usize, usize)) -> Fault {
+        let (start, end) = span(self.later);
+        Fault {
+            kind: self.kind,
+            start,
+            end,
+            related: Some(span(self.earlier)),
+        }
+    }
 }
 
 /// Checks the set rules over `count` scopes whose keys `key` gives, in input order.
