@@ -20,10 +20,12 @@ use std::fmt;
 use std::io::Read;
 use std::sync::Arc;
 
+use reqwest::Url;
+
 use super::config::{Config, Settings, settings_setters};
-use super::request::{check_not_redirected, send_error, token_request_body};
-use super::response::{BoundedBody, Head, interpret};
-use super::{AuthError, Credentials, Token, TransportError};
+use super::request::{check_not_redirected, read_error, send_error, token_request_body};
+use super::response::{Answer, BoundedBody, Head, interpret};
+use super::{AuthError, Credentials, Token};
 
 /// Gets access tokens from Commerce Layer's auth server, blocking the calling
 /// thread. Cheap to clone.
@@ -99,8 +101,21 @@ impl AuthClient {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
+        let body = token_request_body(credentials);
+        let answer = self.post(&self.config.token_url, body)?;
+        interpret(
+            &answer.head,
+            answer.body.bytes(),
+            credentials,
+            answer.sent_at,
+        )
+    }
+
+    /// Posts a JSON `body` to `url` and reads the whole answer, up to the
+    /// size limit; refuses a redirect. Token requests and revocations share it.
+    pub(super) fn post(&self, url: &Url, body: Vec<u8>) -> Result<Answer<BoundedBody>, AuthError> {
         let config = &*self.config;
-        let mut request = self.http.post(config.token_url.clone());
+        let mut request = self.http.post(url.clone());
         if self.shared {
             // A caller's client knows nothing of these; a client built here has
             // them as defaults already.
@@ -108,10 +123,10 @@ impl AuthClient {
                 .headers(config.headers.clone())
                 .timeout(config.timeout);
         }
-        let request = request.body(token_request_body(credentials));
+        let request = request.body(body);
         let sent_at = super::now();
         let response = request.send().map_err(|err| send_error(err, config))?;
-        check_not_redirected(response.url(), config)?;
+        check_not_redirected(response.url(), url)?;
         let head = Head::new(response.status(), response.headers());
         if let Some(err) = head.early_error(config.max_response_bytes) {
             return Err(err);
@@ -129,25 +144,11 @@ impl AuthClient {
             }
             body.push(&chunk[..read], &head)?;
         }
-        interpret(&head, body.bytes(), credentials, sent_at)
-    }
-}
-
-/// A failure while reading the body: reqwest's error inside an `io::Error`.
-fn read_error(err: std::io::Error, config: &Config) -> AuthError {
-    let kind = err.kind();
-    match err.into_inner() {
-        Some(inner) => match inner.downcast::<reqwest::Error>() {
-            Ok(reqwest_error) => send_error(*reqwest_error, config),
-            Err(_) if kind == std::io::ErrorKind::TimedOut => AuthError::Timeout {
-                after: config.timeout,
-            },
-            Err(other) => AuthError::Transport(TransportError::new(other)),
-        },
-        None if kind == std::io::ErrorKind::TimedOut => AuthError::Timeout {
-            after: config.timeout,
-        },
-        None => AuthError::Transport(TransportError::new(Box::new(std::io::Error::from(kind)))),
+        Ok(Answer {
+            head,
+            body,
+            sent_at,
+        })
     }
 }
 

@@ -3,9 +3,11 @@
 use std::fmt;
 use std::sync::Arc;
 
+use reqwest::Url;
+
 use super::config::{Config, Settings, settings_setters};
 use super::request::{check_not_redirected, send_error, token_request_body};
-use super::response::{BoundedChunks, Head, interpret};
+use super::response::{Answer, BoundedChunks, Head, interpret};
 use super::{AuthError, Credentials, Token};
 
 /// Gets access tokens from Commerce Layer's auth server with the
@@ -102,8 +104,25 @@ impl AuthClient {
     /// # Ok(()) }
     /// ```
     pub async fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
+        let body = token_request_body(credentials);
+        let answer = self.post(&self.config.token_url, body).await?;
+        interpret(
+            &answer.head,
+            answer.body.bytes(),
+            credentials,
+            answer.sent_at,
+        )
+    }
+
+    /// Posts a JSON `body` to `url` and reads the whole answer, up to the
+    /// size limit; refuses a redirect. Token requests and revocations share it.
+    pub(super) async fn post(
+        &self,
+        url: &Url,
+        body: Vec<u8>,
+    ) -> Result<Answer<BoundedChunks<impl AsRef<[u8]>>>, AuthError> {
         let config = &*self.config;
-        let mut request = self.http.post(config.token_url.clone());
+        let mut request = self.http.post(url.clone());
         if self.shared {
             // A caller's client knows nothing of these; a client built here has
             // them as defaults already.
@@ -111,13 +130,13 @@ impl AuthClient {
                 .headers(config.headers.clone())
                 .timeout(config.timeout);
         }
-        let request = request.body(token_request_body(credentials));
+        let request = request.body(body);
         let sent_at = super::now();
         let mut response = request
             .send()
             .await
             .map_err(|err| send_error(err, config))?;
-        check_not_redirected(response.url(), config)?;
+        check_not_redirected(response.url(), url)?;
         let head = Head::new(response.status(), response.headers());
         if let Some(err) = head.early_error(config.max_response_bytes) {
             return Err(err);
@@ -130,7 +149,11 @@ impl AuthClient {
         {
             body.push(chunk, &head)?;
         }
-        interpret(&head, body.bytes(), credentials, sent_at)
+        Ok(Answer {
+            head,
+            body,
+            sent_at,
+        })
     }
 }
 

@@ -68,6 +68,7 @@ impl fmt::Debug for Settings {
 pub(crate) struct Config {
     pub(crate) base_url: String,
     pub(crate) token_url: Url,
+    pub(crate) revoke_url: Url,
     pub(crate) headers: HeaderMap,
     pub(crate) connect_timeout: Duration,
     pub(crate) timeout: Duration,
@@ -102,7 +103,9 @@ impl Settings {
             Base::Domain(domain) => domain_url(&domain)?,
         };
         let base_url = base_url.trim_end_matches('/').to_owned();
-        let token_url = token_url(&base_url)?;
+        check_base_url(&base_url)?;
+        let token_url = endpoint(&base_url, "/oauth/token")?;
+        let revoke_url = endpoint(&base_url, "/oauth/revoke")?;
         if self.timeout.is_zero() || self.connect_timeout.is_zero() {
             return Err(AuthError::InvalidConfig(
                 "a timeout of zero would fail every request: give the connect and total timeouts a positive duration"
@@ -141,6 +144,7 @@ impl Settings {
         Ok(Config {
             base_url,
             token_url,
+            revoke_url,
             headers,
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
@@ -166,15 +170,17 @@ fn domain_url(domain: &str) -> Result<String, AuthError> {
     Ok(format!("https://auth.{domain}"))
 }
 
-/// `{base}/oauth/token`, after checking that the base URL is safe to send a
-/// secret to.
-fn token_url(base_url: &str) -> Result<Url, AuthError> {
+/// The error for a base URL that is not safe to send a secret to, or not a URL.
+fn invalid_base_url(base_url: &str, why: &str) -> AuthError {
     let shown = without_user_info(base_url);
-    let invalid = |why: &str| {
-        AuthError::InvalidConfig(format!(
-            "the base URL {shown:?} {why}; use the auth server's root, such as `{DEFAULT_BASE_URL}`"
-        ))
-    };
+    AuthError::InvalidConfig(format!(
+        "the base URL {shown:?} {why}; use the auth server's root, such as `{DEFAULT_BASE_URL}`"
+    ))
+}
+
+/// Checks that the base URL is safe to send a secret to.
+fn check_base_url(base_url: &str) -> Result<(), AuthError> {
+    let invalid = |why: &str| invalid_base_url(base_url, why);
     let url = Url::parse(base_url).map_err(|err| invalid(&format!("is not a URL ({err})")))?;
     match url.scheme() {
         "https" => {}
@@ -198,8 +204,13 @@ fn token_url(base_url: &str) -> Result<Url, AuthError> {
     if url.query().is_some() || url.fragment().is_some() {
         return Err(invalid("has a query or fragment"));
     }
-    Url::parse(&format!("{base_url}/oauth/token"))
-        .map_err(|err| invalid(&format!("is not a URL ({err})")))
+    Ok(())
+}
+
+/// `{base}{path}` for a checked base URL, built once with the client.
+fn endpoint(base_url: &str, path: &str) -> Result<Url, AuthError> {
+    Url::parse(&format!("{base_url}{path}"))
+        .map_err(|err| invalid_base_url(base_url, &format!("is not a URL ({err})")))
 }
 
 /// A URL as it may be shown in an error: a user name and password, if any,

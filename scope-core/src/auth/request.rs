@@ -60,16 +60,35 @@ pub(crate) fn send_error(err: reqwest::Error, config: &Config) -> AuthError {
     AuthError::Transport(TransportError::new(Box::new(err)))
 }
 
+/// A failure while reading a blocking body: reqwest's error inside an `io::Error`.
+#[cfg(feature = "blocking")]
+pub(crate) fn read_error(err: std::io::Error, config: &Config) -> AuthError {
+    let kind = err.kind();
+    match err.into_inner() {
+        Some(inner) => match inner.downcast::<reqwest::Error>() {
+            Ok(reqwest_error) => send_error(*reqwest_error, config),
+            Err(_) if kind == std::io::ErrorKind::TimedOut => AuthError::Timeout {
+                after: config.timeout,
+            },
+            Err(other) => AuthError::Transport(TransportError::new(other)),
+        },
+        None if kind == std::io::ErrorKind::TimedOut => AuthError::Timeout {
+            after: config.timeout,
+        },
+        None => AuthError::Transport(TransportError::new(Box::new(std::io::Error::from(kind)))),
+    }
+}
+
 /// Refuses an answer that came from another address than the one asked: a
 /// caller's own HTTP client followed a redirect.
 pub(crate) fn check_not_redirected(
     final_url: &reqwest::Url,
-    config: &Config,
+    sent_to: &reqwest::Url,
 ) -> Result<(), AuthError> {
-    if final_url != &config.token_url {
+    if final_url != sent_to {
         return Err(AuthError::InvalidConfig(
             "the HTTP client given to the builder followed a redirect, which may have sent the credentials \
-             elsewhere: build it with `redirect(reqwest::redirect::Policy::none())`"
+             (and any token) elsewhere: build it with `redirect(reqwest::redirect::Policy::none())`"
                 .into(),
         ));
     }

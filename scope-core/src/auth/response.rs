@@ -43,6 +43,11 @@ impl Head {
         }
     }
 
+    /// Whether the status is 2xx.
+    pub(crate) fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
     /// The error known before the body is read: a redirect (whose body is never
     /// needed) or an announced body larger than the limit.
     pub(crate) fn early_error(&self, limit: usize) -> Option<AuthError> {
@@ -82,12 +87,15 @@ impl Head {
     }
 }
 
-/// Collects a body chunk by chunk, and stops at the limit.
+/// Collects a body chunk by chunk, and stops at the limit: for readers that
+/// fill a buffer of their own (blocking clients, the key-set fetch).
+#[cfg(any(feature = "blocking", feature = "verify"))]
 pub(crate) struct BoundedBody {
     bytes: Vec<u8>,
     limit: usize,
 }
 
+#[cfg(any(feature = "blocking", feature = "verify"))]
 impl BoundedBody {
     pub(crate) fn new(head: &Head, limit: usize) -> BoundedBody {
         BoundedBody {
@@ -153,6 +161,14 @@ impl<B: AsRef<[u8]>> BoundedChunks<B> {
             None => &self.rest,
         }
     }
+}
+
+/// A whole answer: its head, its body (read up to the limit, as `BoundedBody`
+/// or `BoundedChunks`), and when its request was sent.
+pub(crate) struct Answer<B> {
+    pub(crate) head: Head,
+    pub(crate) body: B,
+    pub(crate) sent_at: Instant,
 }
 
 /// Turns a complete answer into a token or an error.

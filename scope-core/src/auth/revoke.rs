@@ -9,13 +9,8 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 
 use super::client::AuthClient;
-use super::config::Config;
-use super::request::send_error;
-use super::response::{BoundedBody, Head, interpret};
+use super::response::{Head, interpret};
 use super::{AuthError, Credentials};
-
-/// Where revocations go, after the base URL.
-const REVOKE_PATH: &str = "/oauth/revoke";
 
 impl AuthClient {
     /// Revokes `token`, so that it is refused from now on.
@@ -47,34 +42,15 @@ impl AuthClient {
         token: &SecretString,
         credentials: &Credentials,
     ) -> Result<(), AuthError> {
-        let config = &*self.config;
-        let url = revoke_url(config)?;
-        let request = self
-            .http
-            .post(url.clone())
-            .headers(config.headers.clone())
-            .timeout(config.timeout)
-            .body(revoke_body(token, credentials));
-        let sent_at = super::now();
-        let mut response = request
-            .send()
-            .await
-            .map_err(|err| send_error(err, config))?;
-        check_not_redirected(response.url(), &url)?;
-        let head = Head::new(response.status(), response.headers());
-        if let Some(err) = head.early_error(config.max_response_bytes) {
-            return Err(err);
-        }
-        let success = response.status().is_success();
-        let mut body = BoundedBody::new(&head, config.max_response_bytes);
-        while let Some(chunk) = response
-            .chunk()
-            .await
-            .map_err(|err| send_error(err, config))?
-        {
-            body.push(&chunk, &head)?;
-        }
-        outcome(success, &head, body.bytes(), token, credentials, sent_at)
+        let body = revoke_body(token, credentials);
+        let answer = self.post(&self.config.revoke_url, body).await?;
+        outcome(
+            &answer.head,
+            answer.body.bytes(),
+            token,
+            credentials,
+            answer.sent_at,
+        )
     }
 }
 
@@ -97,38 +73,15 @@ impl super::blocking::AuthClient {
     ///
     /// As the async [`AuthClient::revoke`](crate::auth::AuthClient::revoke).
     pub fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
-        use std::io::Read as _;
-
-        let config = &*self.config;
-        let url = revoke_url(config)?;
-        let request = self
-            .http
-            .post(url.clone())
-            .headers(config.headers.clone())
-            .timeout(config.timeout)
-            .body(revoke_body(token, credentials));
-        let sent_at = super::now();
-        let response = request.send().map_err(|err| send_error(err, config))?;
-        check_not_redirected(response.url(), &url)?;
-        let head = Head::new(response.status(), response.headers());
-        if let Some(err) = head.early_error(config.max_response_bytes) {
-            return Err(err);
-        }
-        let success = response.status().is_success();
-        let mut body = BoundedBody::new(&head, config.max_response_bytes);
-        // One byte past the limit is enough to know the body is too large.
-        let mut reader = response.take(config.max_response_bytes as u64 + 1);
-        let mut chunk = [0u8; 4096];
-        loop {
-            let read = reader
-                .read(&mut chunk)
-                .map_err(|err| read_error(err, config))?;
-            if read == 0 {
-                break;
-            }
-            body.push(&chunk[..read], &head)?;
-        }
-        outcome(success, &head, body.bytes(), token, credentials, sent_at)
+        let body = revoke_body(token, credentials);
+        let answer = self.post(&self.config.revoke_url, body)?;
+        outcome(
+            &answer.head,
+            answer.body.bytes(),
+            token,
+            credentials,
+            answer.sent_at,
+        )
     }
 }
 
@@ -152,34 +105,15 @@ fn revoke_body(token: &SecretString, credentials: &Credentials) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
-fn revoke_url(config: &Config) -> Result<reqwest::Url, AuthError> {
-    // The base URL was checked when the client was built; only the path is added.
-    reqwest::Url::parse(&format!("{}{REVOKE_PATH}", config.base_url)).map_err(|err| {
-        AuthError::InvalidConfig(format!("the revocation URL could not be built: {err}"))
-    })
-}
-
-fn check_not_redirected(final_url: &reqwest::Url, sent_to: &reqwest::Url) -> Result<(), AuthError> {
-    if final_url != sent_to {
-        return Err(AuthError::InvalidConfig(
-            "the HTTP client given to the builder followed a redirect, which may have sent the token \
-             and credentials elsewhere: build it with `redirect(reqwest::redirect::Policy::none())`"
-                .into(),
-        ));
-    }
-    Ok(())
-}
-
 /// A 2xx is success whatever its body; any other answer is read as a token request's would be.
 fn outcome(
-    success: bool,
     head: &Head,
     body: &[u8],
     token: &SecretString,
     credentials: &Credentials,
     sent_at: std::time::Instant,
 ) -> Result<(), AuthError> {
-    if success {
+    if head.is_success() {
         return Ok(());
     }
     match interpret(head, body, credentials, sent_at) {
@@ -216,23 +150,9 @@ fn without_token(mut err: AuthError, token: &str) -> AuthError {
     err
 }
 
-#[cfg(feature = "blocking")]
-pub(crate) fn read_error(err: std::io::Error, config: &Config) -> AuthError {
-    if err.kind() == std::io::ErrorKind::TimedOut {
-        return AuthError::Timeout {
-            after: config.timeout,
-        };
-    }
-    match err.into_inner() {
-        Some(inner) => match inner.downcast::<reqwest::Error>() {
-            Ok(reqwest_error) => send_error(*reqwest_error, config),
-            Err(other) => AuthError::Transport(super::TransportError::new(other)),
-        },
-        None => AuthError::Transport(super::TransportError::new(Box::new(std::io::Error::other(
-            "the connection failed while reading the answer",
-        )))),
-    }
-}
+/// Where `verify_blocking` takes it from; it lives beside `send_error`.
+#[cfg(all(feature = "verify", feature = "blocking"))]
+pub(crate) use super::request::read_error;
 
 #[cfg(test)]
 mod tests {
