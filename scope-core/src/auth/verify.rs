@@ -34,7 +34,7 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
@@ -112,7 +112,7 @@ pub(crate) struct Core {
     jwks_url: String,
     options: Options,
     /// The keys known now; replaced whole by each successful fetch.
-    keys: RwLock<Arc<HashMap<String, Arc<DecodingKey>>>>,
+    keys: RwLock<HashMap<String, Arc<DecodingKey>>>,
     /// Counts fetch attempts, so a caller that waited for someone else's fetch can tell.
     attempts: AtomicU64,
 }
@@ -252,7 +252,7 @@ impl Core {
             Some(_) => self.options.refetch_cooldown.min(FAILURE_BACKOFF),
             None => self.options.refetch_cooldown,
         };
-        (last.at.elapsed() < wait).then(refuse)
+        (super::now().saturating_duration_since(last.at) < wait).then(refuse)
     }
 
     /// Called with the fetch lock held, with what the fetch brought.
@@ -268,16 +268,16 @@ impl Core {
         let outcome = match parsed {
             Ok(keys) => {
                 let key = keys.get(kid).cloned();
-                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(keys);
+                *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
                 state.last = Some(LastFetch {
-                    at: Instant::now(),
+                    at: super::now(),
                     failure: None,
                 });
                 key.ok_or_else(|| VerifyError::unknown_key(kid))
             }
             Err(err) => {
                 state.last = Some(LastFetch {
-                    at: Instant::now(),
+                    at: super::now(),
                     failure: Some(err.clone()),
                 });
                 Err(err)
@@ -287,8 +287,9 @@ impl Core {
         outcome
     }
 
-    fn keys(&self) -> Arc<HashMap<String, Arc<DecodingKey>>> {
-        Arc::clone(&self.keys.read().unwrap_or_else(|e| e.into_inner()))
+    /// The known keys, read-locked: held only for a lookup.
+    fn keys(&self) -> RwLockReadGuard<'_, HashMap<String, Arc<DecodingKey>>> {
+        self.keys.read().unwrap_or_else(|e| e.into_inner())
     }
 
     pub(crate) fn debug(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -520,14 +521,13 @@ impl AuthClient {
             .send()
             .await
             .map_err(|err| send_error(err, config))?;
-        check_key_set_answer(
+        let head = check_key_set_answer(
             &url,
             response.url(),
             response.status(),
             response.headers(),
             limit,
         )?;
-        let head = Head::new(response.status(), response.headers());
         let mut body = BoundedBody::new(&head, limit);
         while let Some(chunk) = response
             .chunk()
@@ -558,14 +558,14 @@ pub(crate) fn key_set_headers(config: &Config) -> reqwest::header::HeaderMap {
 }
 
 /// Refuses a followed redirect, a redirect answer, an announced oversize body and any
-/// non-2xx status, before the body is read.
+/// non-2xx status, before the body is read; the head of an answer whose body is to be read.
 pub(crate) fn check_key_set_answer(
     sent_to: &reqwest::Url,
     answered_from: &reqwest::Url,
     status: reqwest::StatusCode,
     headers: &reqwest::header::HeaderMap,
     limit: usize,
-) -> Result<(), AuthError> {
+) -> Result<Head, AuthError> {
     if answered_from != sent_to {
         return Err(AuthError::InvalidConfig(
             "the HTTP client given to the builder followed a redirect while fetching the signing \
@@ -573,12 +573,13 @@ pub(crate) fn check_key_set_answer(
                 .into(),
         ));
     }
-    if let Some(err) = Head::new(status, headers).early_error(limit) {
+    let head = Head::new(status, headers);
+    if let Some(err) = head.early_error(limit) {
         return Err(err);
     }
     let status = status.as_u16();
     match status {
-        200..=299 => Ok(()),
+        200..=299 => Ok(head),
         429 => Err(AuthError::RateLimited {
             retry_after: None,
             errors: Vec::new(),

@@ -13,7 +13,7 @@ use secrecy::ExposeSecret as _;
 use super::blocking::AuthClient;
 use super::claims::Claims;
 use super::request::send_error;
-use super::response::{BoundedBody, Head};
+use super::response::BoundedBody;
 use super::revoke::read_error;
 use super::verify::{
     FetchState, Shared, VerifierBuilder, VerifyError, check_key_set_answer, key_set_headers,
@@ -94,14 +94,13 @@ impl AuthClient {
             .timeout(config.timeout)
             .send()
             .map_err(|err| send_error(err, config))?;
-        check_key_set_answer(
+        let head = check_key_set_answer(
             &url,
             response.url(),
             response.status(),
             response.headers(),
             limit,
         )?;
-        let head = Head::new(response.status(), response.headers());
         let mut body = BoundedBody::new(&head, limit);
         // One byte past the limit is enough to know the body is too large.
         let mut reader = response.take(limit as u64 + 1);
