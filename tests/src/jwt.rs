@@ -426,8 +426,13 @@ pub(crate) fn jwks_answer(state: &State) -> Answer {
     crate::answer::json(200, &state.keys.jwks())
 }
 
-/// Where the key set is served.
-pub(crate) const JWKS_PATH: &str = "/.well-known/jwks.json";
+/// Where the stand-in serves its key set, for counting requests to it.
+///
+/// ```
+/// let server = scope_tests::AuthServer::start();
+/// assert_eq!(server.requests_to(scope_tests::jwt::JWKS_PATH), 0);
+/// ```
+pub const JWKS_PATH: &str = "/.well-known/jwks.json";
 
 #[cfg(test)]
 mod tests {

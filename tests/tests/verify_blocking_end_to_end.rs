@@ -8,11 +8,12 @@ use scope_core::auth::{
     blocking::AuthClient,
 };
 use scope_tests::AuthServer;
-use scope_tests::jwt::{SigningKey, access_token_claims, encode_segment, unsigned_token};
+use scope_tests::jwt::{
+    JWKS_PATH, SigningKey, access_token_claims, encode_segment, unsigned_token,
+};
 use serde_json::{Value, json};
 
 const SECRET: &str = "backend-secret-0123456789";
-const JWKS: &str = "/.well-known/jwks.json";
 
 fn server() -> AuthServer {
     let server = AuthServer::start();
@@ -63,7 +64,7 @@ fn a_token_verifies_and_the_key_set_is_fetched_once() {
             );
         }
     }
-    assert_eq!(server.requests_to(JWKS), 1);
+    assert_eq!(server.requests_to(JWKS_PATH), 1);
     assert!(format!("{verifier:?}").contains(server.signing_key().kid()));
 }
 
@@ -80,7 +81,7 @@ fn threads_that_verify_at_once_share_one_fetch() {
             handle.join().unwrap().unwrap();
         }
     });
-    assert_eq!(server.requests_to(JWKS), 1);
+    assert_eq!(server.requests_to(JWKS_PATH), 1);
 }
 
 #[test]
@@ -131,7 +132,7 @@ fn forged_altered_expired_and_unsigned_tokens_are_refused() {
         ));
     }
     // One fetch by each verifier (`verifier`, `lenient`); the unknown kid is within the cooldown.
-    assert_eq!(server.requests_to(JWKS), 2);
+    assert_eq!(server.requests_to(JWKS_PATH), 2);
 }
 
 #[test]
@@ -144,7 +145,7 @@ fn a_rotated_key_is_fetched_when_its_kid_appears() {
     verifier.verify_token(&token(&server)).unwrap();
     server.rotate_signing_key();
     verifier.verify_token(&token(&server)).unwrap();
-    assert_eq!(server.requests_to(JWKS), 2);
+    assert_eq!(server.requests_to(JWKS_PATH), 2);
 }
 
 #[test]

@@ -8,15 +8,16 @@ use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use scope_core::auth::{
-    ApplicationKind, AuthClient, AuthError, ClaimsErrorKind, Credentials, ExposeSecret, Verifier,
-    VerifyError,
+    ApplicationKind, AuthClient, AuthError, Claims, ClaimsErrorKind, Credentials, ExposeSecret,
+    Verifier, VerifyError,
 };
 use scope_tests::AuthServer;
-use scope_tests::jwt::{SigningKey, access_token_claims, encode_segment, unsigned_token};
+use scope_tests::jwt::{
+    JWKS_PATH, SigningKey, access_token_claims, encode_segment, unsigned_token,
+};
 use serde_json::{Value, json};
 
 const SECRET: &str = "backend-secret-0123456789";
-const JWKS: &str = "/.well-known/jwks.json";
 
 fn server() -> AuthServer {
     let server = AuthServer::start();
@@ -64,6 +65,25 @@ fn with_payload(token: &str, payload: &Value) -> String {
     format!("{}.{}.{}", parts[0], encode_segment(payload), parts[2])
 }
 
+/// Verifies `token` from `count` tasks started at once, and gives each outcome.
+async fn verify_at_once(
+    verifier: &Verifier,
+    token: &str,
+    count: usize,
+) -> Vec<Result<Claims, VerifyError>> {
+    let tasks: Vec<_> = (0..count)
+        .map(|_| {
+            let (verifier, token) = (verifier.clone(), token.to_owned());
+            tokio::spawn(async move { verifier.verify(&token).await })
+        })
+        .collect();
+    let mut outcomes = Vec::with_capacity(count);
+    for task in tasks {
+        outcomes.push(task.await.unwrap());
+    }
+    outcomes
+}
+
 fn assert_no_token_in(err: &VerifyError, token: &str) {
     let text = format!("{err} {err:?}");
     for part in token.split('.').filter(|part| part.len() > 8) {
@@ -84,7 +104,7 @@ async fn a_token_from_the_stand_in_verifies_and_gives_its_claims() {
         Some(ApplicationKind::Integration)
     );
     assert_eq!(claims.iss.as_deref(), Some(server.base_url().as_str()));
-    assert_eq!(server.requests_to(JWKS), 1);
+    assert_eq!(server.requests_to(JWKS_PATH), 1);
 }
 
 #[tokio::test]
@@ -115,7 +135,7 @@ async fn the_key_set_is_fetched_once_for_many_verifications() {
     // Clones share the cache.
     let clone = verifier.clone();
     clone.verify(&issued_token(&server).await).await.unwrap();
-    assert_eq!(server.requests_to(JWKS), 1);
+    assert_eq!(server.requests_to(JWKS_PATH), 1);
 }
 
 #[tokio::test]
@@ -123,16 +143,10 @@ async fn many_concurrent_first_verifications_share_one_fetch() {
     let server = server();
     let token = issued_token(&server).await;
     let verifier = client(&server).verifier();
-    let tasks: Vec<_> = (0..50)
-        .map(|_| {
-            let (verifier, token) = (verifier.clone(), token.clone());
-            tokio::spawn(async move { verifier.verify(&token).await.map(|_| ()) })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
+    for outcome in verify_at_once(&verifier, &token, 50).await {
+        outcome.unwrap();
     }
-    assert_eq!(server.requests_to(JWKS), 1);
+    assert_eq!(server.requests_to(JWKS_PATH), 1);
 }
 
 #[tokio::test]
@@ -143,24 +157,18 @@ async fn a_rotated_key_is_fetched_once_when_its_kid_first_appears() {
         .refetch_cooldown(Duration::ZERO)
         .build();
     verifier.verify(&issued_token(&server).await).await.unwrap();
-    assert_eq!(server.requests_to(JWKS), 1);
+    assert_eq!(server.requests_to(JWKS_PATH), 1);
 
     let new_key = server.rotate_signing_key();
     let token = issued_token(&server).await;
     assert!(token.starts_with(&encode_segment(
         &json!({"alg": "RS512", "typ": "JWT", "kid": new_key.kid()})
     )));
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let (verifier, token) = (verifier.clone(), token.clone());
-            tokio::spawn(async move { verifier.verify(&token).await.map(|_| ()) })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
+    for outcome in verify_at_once(&verifier, &token, 20).await {
+        outcome.unwrap();
     }
     assert_eq!(
-        server.requests_to(JWKS),
+        server.requests_to(JWKS_PATH),
         2,
         "one refetch for the new kid, shared by all callers"
     );
@@ -213,7 +221,7 @@ async fn an_unknown_kid_is_refused_after_one_fetch_and_does_not_refetch_within_t
         }
     }
     assert_eq!(
-        server.requests_to(JWKS),
+        server.requests_to(JWKS_PATH),
         1,
         "unknown kids must not turn into a request each"
     );
@@ -313,7 +321,7 @@ async fn alg_none_and_other_algorithms_are_refused_before_any_fetch() {
     ));
 
     assert_eq!(
-        server.requests_to(JWKS),
+        server.requests_to(JWKS_PATH),
         0,
         "a wrong algorithm is refused without looking up keys"
     );
@@ -423,14 +431,8 @@ async fn a_failing_key_set_is_asked_once_and_its_error_shared() {
     let client = AuthClient::builder().base_url(base_url).build().unwrap();
     let verifier = client.verifier();
 
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let (verifier, token) = (verifier.clone(), token.clone());
-            tokio::spawn(async move { verifier.verify(&token).await })
-        })
-        .collect();
-    for task in tasks {
-        let err = task.await.unwrap().unwrap_err();
+    for outcome in verify_at_once(&verifier, &token, 20).await {
+        let err = outcome.unwrap_err();
         assert!(
             matches!(&err, VerifyError::KeysUnavailable(e) if e.status() == Some(500)),
             "{err:?}"
