@@ -64,9 +64,7 @@ impl Claims {
 fn auth_domain(issuer: &str) -> Option<&str> {
     let domain = issuer.strip_prefix("https://auth.")?;
     let domain = domain.strip_suffix('/').unwrap_or(domain);
-    let mut labels = domain.split('.');
-    let all_labels_valid = labels.all(is_host_label);
-    (all_labels_valid && domain.contains('.')).then_some(domain)
+    (domain.contains('.') && domain.split('.').all(is_host_label)).then_some(domain)
 }
 
 /// A DNS label: 1 to 63 ASCII letters, digits and `-`, not starting or ending with `-`.
