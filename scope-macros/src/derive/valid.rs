@@ -89,20 +89,14 @@ pub(crate) fn check(input: &Input, errors: &mut Errors) -> Option<Model> {
                     ),
                 );
             }
-            let scopes = match &options.text {
-                Some(text) => checked(text, options.sales_channel, errors),
-                None if options.faulty_text => None,
-                None => {
-                    errors.at(
-                        input.ident.span(),
-                        format!(
-                            "{owner} needs its scopes: add `#[scope(\"…\")]` with its scope text on the struct, such as `#[scope(\"market:code:europe\")]`"
-                        ),
-                    );
-                    None
-                }
-            };
-            Body::Struct(scopes)
+            Body::Struct(scopes_of(
+                &options,
+                options.sales_channel,
+                &owner,
+                input.ident.span(),
+                " on the struct",
+                errors,
+            ))
         }
         Data::Enum(variants) => enum_body(input, variants, &options, errors),
     };
@@ -144,20 +138,14 @@ fn enum_body(input: &Input, variants: &[Variant], options: &Options, errors: &mu
                 ),
             );
         }
-        let scopes = match &own.text {
-            Some(text) => checked(text, options.sales_channel, errors),
-            // A malformed scope text has its own error already.
-            None if own.faulty_text => None,
-            None => {
-                errors.at(
-                    variant.ident.span(),
-                    format!(
-                        "{owner} needs its scopes: add `#[scope(\"…\")]` with its scope text, such as `#[scope(\"market:code:europe\")]`"
-                    ),
-                );
-                None
-            }
-        };
+        let scopes = scopes_of(
+            &own,
+            options.sales_channel,
+            &owner,
+            variant.ident.span(),
+            "",
+            errors,
+        );
         let bare = ident.strip_prefix("r#").unwrap_or(&ident);
         let name = match (&own.rename, options.rename_all) {
             (Some(rename), _) => rename.value.clone(),
@@ -228,6 +216,33 @@ fn same_scopes(a: &Scopes, b: &Scopes) -> bool {
                 .iter()
                 .any(|a| set_conflict(a, b) == Some(ErrorKind::DuplicateScope))
         })
+}
+
+/// The checked scopes of a struct or variant, from its `options`. A missing
+/// `#[scope("…")]` is an error at `name`, the owner's name; `fix_place` says
+/// where the attribute goes.
+fn scopes_of(
+    options: &Options,
+    sales_channel: bool,
+    owner: &str,
+    name: Span,
+    fix_place: &str,
+    errors: &mut Errors,
+) -> Option<Scopes> {
+    match &options.text {
+        Some(text) => checked(text, sales_channel, errors),
+        // A malformed scope text has its own error already.
+        None if options.faulty_text => None,
+        None => {
+            errors.at(
+                name,
+                format!(
+                    "{owner} needs its scopes: add `#[scope(\"…\")]` with its scope text{fix_place}, such as `#[scope(\"market:code:europe\")]`"
+                ),
+            );
+            None
+        }
+    }
 }
 
 /// Runs the grammar (and the sales-channel rule, if asked) on a literal.
