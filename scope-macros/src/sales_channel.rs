@@ -2,7 +2,7 @@
 //! compile error out. The set is parsed as `scopes!` parses it, then checked by
 //! the grammar's sales-channel rule, the one `ScopeSet::check_sales_channel` runs.
 
-use proc_macro::TokenStream;
+use proc_macro::{Delimiter, TokenStream, TokenTree};
 
 use crate::expand::{
     Tokens, compile_error, error_with_placeholder, market_all_value, scope_set_value,
@@ -14,12 +14,7 @@ use crate::scope_literal::{parse_set, scope_tokens, split_krate};
 /// Expands `sales_channel_scopes!`.
 pub(crate) fn sales_channel_scopes(input: TokenStream) -> TokenStream {
     let (krate, tokens) = split_krate(input);
-    let wrap = |set: Tokens| {
-        let mut out = Tokens::new();
-        out.path(&krate, "SalesChannelScopes", "__from_macro")
-            .group(proc_macro::Delimiter::Parenthesis, set);
-        out
-    };
+    let wrap = |set: Tokens| sales_channel_value(&krate, set);
     let placeholder = || wrap(scope_set_value(&krate, vec![market_all_value(&krate)]));
     let (text, span) = match literal::string_literal(tokens, "sales_channel_scopes") {
         Ok(found) => found,
@@ -40,6 +35,14 @@ pub(crate) fn sales_channel_scopes(input: TokenStream) -> TokenStream {
             error_with_placeholder(compile_error(&message, span), placeholder()).into()
         }
     }
+}
+
+/// `{krate}::SalesChannelScopes::__from_macro({set})`: a set the sales-channel rule has passed.
+pub(crate) fn sales_channel_value(krate: &TokenTree, set: Tokens) -> Tokens {
+    let mut out = Tokens::new();
+    out.path(krate, "SalesChannelScopes", "__from_macro")
+        .group(Delimiter::Parenthesis, set);
+    out
 }
 
 /// Parses a set as `scopes!` does, then applies the sales-channel rule.

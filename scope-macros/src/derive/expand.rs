@@ -12,6 +12,7 @@ use proc_macro::{Ident, Span, TokenStream, TokenTree};
 
 use super::valid::{Body, Model, Scopes, VariantModel};
 use crate::expand::{market_all_value, scope_set_value};
+use crate::sales_channel::sales_channel_value;
 use crate::scope_literal::scope_tokens;
 
 const ALIAS: &str = "__scope_core";
@@ -46,68 +47,67 @@ pub(crate) fn expand(model: &Model) -> TokenStream {
 /// `impl Storefront { ALL, const fn scopes, [const fn sales_channel_scopes] }`
 fn enum_inherent(model: &Model, variants: &[VariantModel]) -> String {
     let (ty, vis) = (&model.ident, &model.vis);
-    let all = variant_list(variants);
+    let all: Vec<String> = variants
+        .iter()
+        .map(|v| format!("Self::{}", v.ident))
+        .collect();
+    let all = all.join(",");
+    let produced = produced(model);
+    // Each arm names a constant, so the value is promoted to `'static` in a `const fn`.
     let mut arms = String::new();
     for v in variants {
-        let value = constant(model, v.scopes.as_ref());
-        arms += &format!("Self::{} => {{ {value} }}", v.ident);
+        let value = value(model, v.scopes.as_ref());
+        arms += &format!(
+            "Self::{} => {{ const SET: &{ALIAS}::{produced} = &{value}; SET }}",
+            v.ident
+        );
     }
-    let (produced, body) = if model.sales_channel {
-        (
-            "SalesChannelScopes",
-            "self.sales_channel_scopes().scope_set()",
-        )
-    } else {
-        ("ScopeSet", "")
-    };
     let mut code = format!(
         "#[automatically_derived] impl {ty} {{
             #[doc = \"Every variant of `{ty}`, in declaration order.\"]
             {vis} const ALL: &'static [Self] = &[{all}];"
     );
-    if model.sales_channel {
+    let scopes_body = if model.sales_channel {
         code += &format!(
             "#[doc = \"The sales-channel scopes of this `{ty}`, checked when the program compiled.\"]
-            {vis} const fn sales_channel_scopes(&self) -> &'static {ALIAS}::{produced} {{ match *self {{ {arms} }} }}
-            #[doc = \"The scopes of this `{ty}`, checked when the program compiled.\"]
-            {vis} const fn scopes(&self) -> &'static {ALIAS}::ScopeSet {{ {body} }}"
+            {vis} const fn sales_channel_scopes(&self) -> &'static {ALIAS}::{produced} {{ match *self {{ {arms} }} }}"
         );
+        "self.sales_channel_scopes().scope_set()".to_owned()
     } else {
-        code += &format!(
-            "#[doc = \"The scopes of this `{ty}`, checked when the program compiled.\"]
-            {vis} const fn scopes(&self) -> &'static {ALIAS}::{produced} {{ match *self {{ {arms} }} }}"
-        );
-    }
+        format!("match *self {{ {arms} }}")
+    };
+    code += &format!(
+        "#[doc = \"The scopes of this `{ty}`, checked when the program compiled.\"]
+        {vis} const fn scopes(&self) -> &'static {ALIAS}::ScopeSet {{ {scopes_body} }}"
+    );
     code + "}"
 }
 
 /// `impl Config { SCOPES, const fn scopes, [SALES_CHANNEL_SCOPES, const fn sales_channel_scopes] }`
 fn struct_inherent(model: &Model, scopes: Option<&Scopes>) -> String {
     let (ty, vis) = (&model.ident, &model.vis);
-    let set = scope_set(scopes);
+    let value = value(model, scopes);
+    let mut code = format!("#[automatically_derived] impl {ty} {{");
     if model.sales_channel {
-        format!(
-            "#[automatically_derived] impl {ty} {{
-                #[doc = \"The sales-channel scopes of every `{ty}`, checked when the program compiled.\"]
-                {vis} const SALES_CHANNEL_SCOPES: &'static {ALIAS}::SalesChannelScopes = &{ALIAS}::SalesChannelScopes::__from_macro({set});
-                #[doc = \"The scopes of every `{ty}`, checked when the program compiled.\"]
-                {vis} const SCOPES: &'static {ALIAS}::ScopeSet = Self::SALES_CHANNEL_SCOPES.scope_set();
-                #[doc = \"The sales-channel scopes of this `{ty}` (the same for every value).\"]
-                {vis} const fn sales_channel_scopes(&self) -> &'static {ALIAS}::SalesChannelScopes {{ Self::SALES_CHANNEL_SCOPES }}
-                #[doc = \"The scopes of this `{ty}` (the same for every value).\"]
-                {vis} const fn scopes(&self) -> &'static {ALIAS}::ScopeSet {{ Self::SCOPES }}
-            }}"
-        )
+        code += &format!(
+            "#[doc = \"The sales-channel scopes of every `{ty}`, checked when the program compiled.\"]
+            {vis} const SALES_CHANNEL_SCOPES: &'static {ALIAS}::SalesChannelScopes = &{value};
+            #[doc = \"The scopes of every `{ty}`, checked when the program compiled.\"]
+            {vis} const SCOPES: &'static {ALIAS}::ScopeSet = Self::SALES_CHANNEL_SCOPES.scope_set();
+            #[doc = \"The sales-channel scopes of this `{ty}` (the same for every value).\"]
+            {vis} const fn sales_channel_scopes(&self) -> &'static {ALIAS}::SalesChannelScopes {{ Self::SALES_CHANNEL_SCOPES }}"
+        );
     } else {
-        format!(
-            "#[automatically_derived] impl {ty} {{
-                #[doc = \"The scopes of every `{ty}`, checked when the program compiled.\"]
-                {vis} const SCOPES: &'static {ALIAS}::ScopeSet = &{set};
-                #[doc = \"The scopes of this `{ty}` (the same for every value).\"]
-                {vis} const fn scopes(&self) -> &'static {ALIAS}::ScopeSet {{ Self::SCOPES }}
-            }}"
-        )
+        code += &format!(
+            "#[doc = \"The scopes of every `{ty}`, checked when the program compiled.\"]
+            {vis} const SCOPES: &'static {ALIAS}::ScopeSet = &{value};"
+        );
     }
+    code += &format!(
+        "#[doc = \"The scopes of this `{ty}` (the same for every value).\"]
+        {vis} const fn scopes(&self) -> &'static {ALIAS}::ScopeSet {{ Self::SCOPES }}"
+    );
+    code + "}"
 }
 
 /// `impl Scoped for T`, delegating to the inherent `const fn`.
@@ -119,20 +119,18 @@ fn scoped_impl(ty: &str) -> String {
     )
 }
 
-/// `impl ScopedEnum for T`: every variant, and names for config files.
+/// `impl ScopedEnum for T`: every variant (the inherent `ALL`), and names for config files.
 fn scoped_enum_impl(ty: &str, variants: &[VariantModel]) -> String {
-    let all = variant_list(variants);
     let names: Vec<String> = variants.iter().map(|v| string(&v.name)).collect();
     let mut to_name = String::new();
     let mut from_name = String::new();
-    for v in variants {
-        let name = string(&v.name);
+    for (v, name) in variants.iter().zip(&names) {
         to_name += &format!("Self::{} => {name},", v.ident);
         from_name += &format!("{name} => ::core::option::Option::Some(Self::{}),", v.ident);
     }
     format!(
         "#[automatically_derived] impl {ALIAS}::ScopedEnum for {ty} {{
-            const ALL: &'static [Self] = &[{all}];
+            const ALL: &'static [Self] = {ty}::ALL;
             const NAMES: &'static [&'static str] = &[{names}];
             fn name(&self) -> &'static str {{ match *self {{ {to_name} }} }}
             fn from_name(name: &str) -> ::core::option::Option<Self> {{
@@ -143,28 +141,18 @@ fn scoped_enum_impl(ty: &str, variants: &[VariantModel]) -> String {
     )
 }
 
-fn variant_list(variants: &[VariantModel]) -> String {
-    let list: Vec<String> = variants
-        .iter()
-        .map(|v| format!("Self::{}", v.ident))
-        .collect();
-    list.join(",")
-}
-
-/// A block that names one `'static` constant: the scopes, or the sales-channel scopes.
-fn constant(model: &Model, scopes: Option<&Scopes>) -> String {
-    let set = scope_set(scopes);
+/// The type of the value written for each scope text.
+fn produced(model: &Model) -> &'static str {
     if model.sales_channel {
-        format!(
-            "const SET: &{ALIAS}::SalesChannelScopes = &{ALIAS}::SalesChannelScopes::__from_macro({set}); SET"
-        )
+        "SalesChannelScopes"
     } else {
-        format!("const SET: &{ALIAS}::ScopeSet = &{set}; SET")
+        "ScopeSet"
     }
 }
 
-/// The `ScopeSet` value `scopes!` would write for the text; `market:all` in place of faulty text.
-fn scope_set(scopes: Option<&Scopes>) -> String {
+/// The value `scopes!` (or `sales_channel_scopes!`) would write for the text;
+/// `market:all` in place of faulty text.
+fn value(model: &Model, scopes: Option<&Scopes>) -> String {
     let krate = TokenTree::from(Ident::new(ALIAS, Span::call_site()));
     let values = match scopes {
         Some(scopes) => scopes
@@ -172,11 +160,15 @@ fn scope_set(scopes: Option<&Scopes>) -> String {
             .iter()
             .map(|p| scope_tokens(&krate, p, &scopes.text))
             .collect(),
-        None => {
-            vec![market_all_value(&krate)]
-        }
+        None => vec![market_all_value(&krate)],
     };
-    TokenStream::from(scope_set_value(&krate, values)).to_string()
+    let set = scope_set_value(&krate, values);
+    let value = if model.sales_channel {
+        sales_channel_value(&krate, set)
+    } else {
+        set
+    };
+    TokenStream::from(value).to_string()
 }
 
 /// A Rust string literal holding `text`.
