@@ -25,13 +25,15 @@ pub(crate) use clock::{Clock, SystemClock};
 pub(crate) use flight::{Failure, Flight, Outcome};
 pub(crate) use policy::Policy;
 
-/// A cached value knows when it expires (on the cache's precise clock).
-pub(crate) trait Expiring {
+/// A cached value knows when it expires (on the cache's precise clock). It is
+/// shared between tasks and threads, hence the supertraits.
+pub(crate) trait Expiring: Send + Sync + 'static {
     fn expires_at(&self) -> Instant;
 }
 
-/// An error may carry the server's `Retry-After`.
-pub(crate) trait RetryHint {
+/// An error may carry the server's `Retry-After`. It is shared between every
+/// caller that waited for the failed request, hence the supertraits.
+pub(crate) trait RetryHint: Send + Sync + 'static {
     fn retry_after(&self) -> Option<Duration>;
 }
 
@@ -65,12 +67,7 @@ pub(crate) struct Core<T, E, C = SystemClock> {
 }
 
 /// What a caller must do next, decided under the lock.
-pub(crate) enum Step<T, E, C>
-where
-    T: Expiring + Send + Sync + 'static,
-    E: RetryHint + Send + Sync + 'static,
-    C: Clock,
-{
+pub(crate) enum Step<T: Expiring, E: RetryHint, C: Clock> {
     /// Return this fresh value.
     Ready(Arc<T>),
     /// Return this value (still valid), and start this renewal in the background.
@@ -83,12 +80,7 @@ where
     Failed(Failure<E>),
 }
 
-impl<T, E, C> Core<T, E, C>
-where
-    T: Expiring + Send + Sync + 'static,
-    E: RetryHint + Send + Sync + 'static,
-    C: Clock,
-{
+impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
     pub fn new(policy: Policy, clock: C) -> Self {
         Core {
             current: ArcSwapOption::empty(),
@@ -262,24 +254,14 @@ fn release<T, E>(state: &mut State<T, E>, flight: &Arc<Flight<T, E>>) {
 
 /// The right and duty to run one request: landing it records the result;
 /// dropping it unlanded tells the waiters to start over.
-pub(crate) struct Ticket<T, E, C>
-where
-    T: Expiring + Send + Sync + 'static,
-    E: RetryHint + Send + Sync + 'static,
-    C: Clock,
-{
+pub(crate) struct Ticket<T: Expiring, E: RetryHint, C: Clock> {
     core: Arc<Core<T, E, C>>,
     flight: Arc<Flight<T, E>>,
     sent_at: Instant,
     landed: bool,
 }
 
-impl<T, E, C> Ticket<T, E, C>
-where
-    T: Expiring + Send + Sync + 'static,
-    E: RetryHint + Send + Sync + 'static,
-    C: Clock,
-{
+impl<T: Expiring, E: RetryHint, C: Clock> Ticket<T, E, C> {
     pub fn flight(&self) -> Arc<Flight<T, E>> {
         Arc::clone(&self.flight)
     }
@@ -299,12 +281,7 @@ where
     }
 }
 
-impl<T, E, C> Drop for Ticket<T, E, C>
-where
-    T: Expiring + Send + Sync + 'static,
-    E: RetryHint + Send + Sync + 'static,
-    C: Clock,
-{
+impl<T: Expiring, E: RetryHint, C: Clock> Drop for Ticket<T, E, C> {
     fn drop(&mut self) {
         if !self.landed {
             self.core.abandon(&self.flight);
@@ -321,8 +298,8 @@ pub(crate) async fn get<T, E, C, R, F>(
     request: R,
 ) -> Result<Arc<T>, Failure<E>>
 where
-    T: Expiring + Send + Sync + 'static,
-    E: RetryHint + Send + Sync + 'static,
+    T: Expiring,
+    E: RetryHint,
     C: Clock,
     R: Fn() -> F,
     F: Future<Output = Result<T, E>> + Send + 'static,
@@ -376,8 +353,8 @@ pub(crate) fn get_blocking<T, E, C, R>(
     request: R,
 ) -> Result<Arc<T>, Failure<E>>
 where
-    T: Expiring + Send + Sync + 'static,
-    E: RetryHint + Send + Sync + 'static,
+    T: Expiring,
+    E: RetryHint,
     C: Clock,
     R: Fn() -> Result<T, E> + Clone + Send + 'static,
 {
