@@ -5,13 +5,12 @@ use std::fmt;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
 use super::blocking::AuthClient;
 use super::cache::{self, Core};
-use super::store::{StoreError, StoredToken};
+use super::store::StoreError;
 use super::token_source::{Requester, TokenError, TokenSourceBuilder};
 use super::{AuthError, Credentials, Token};
 
@@ -47,14 +46,11 @@ pub struct BlockingTokenSource {
 
 impl Requester<AuthClient> {
     fn request_blocking(&self) -> Result<Token, AuthError> {
-        if !self.skip_store_once()
-            && let Some(token) = self.usable(block_on(self.store.get(&self.key)))
-        {
+        if let Some(token) = block_on(self.load()) {
             return Ok(token);
         }
         let token = self.client.request_token(&self.credentials)?;
-        // A store that fails to save costs other processes a request, not this one its token.
-        let _ = block_on(self.store.put(&self.key, StoredToken::from_token(&token)));
+        block_on(self.save(&token));
         Ok(token)
     }
 }
@@ -69,13 +65,13 @@ impl BlockingTokenSource {
     /// assert_eq!(tokens.credentials().client_id(), "id");
     /// ```
     pub fn new(client: AuthClient, credentials: Credentials) -> BlockingTokenSource {
-        let builder = TokenSourceBuilder::new(client, credentials);
-        let base_url = builder.client.base_url().to_owned();
-        let (core, requester) = builder.assemble(&base_url);
-        BlockingTokenSource {
-            core: Arc::new(core),
-            requester: Arc::new(requester),
-        }
+        // The default settings always pass the builder's check.
+        BlockingTokenSource::assembled(BlockingTokenSource::builder(client, credentials))
+    }
+
+    fn assembled(builder: TokenSourceBuilder<AuthClient>) -> BlockingTokenSource {
+        let (core, requester) = builder.assemble(AuthClient::base_url);
+        BlockingTokenSource { core, requester }
     }
 
     /// A builder to set the refresh margin and jitter, the backoff, or a shared
@@ -136,9 +132,7 @@ impl BlockingTokenSource {
     /// # Ok(()) }
     /// ```
     pub fn invalidate(&self) -> Result<(), StoreError> {
-        self.requester.skip_store.store(true, Ordering::Release);
-        self.core.invalidate();
-        block_on(self.requester.store.remove(&self.requester.key))
+        block_on(self.requester.invalidate(&self.core))
     }
 
     /// Drops `token` if it is still the cached one, and the store's copy if it
@@ -158,13 +152,7 @@ impl BlockingTokenSource {
     /// # Ok(()) }
     /// ```
     pub fn invalidate_token(&self, token: &Token) -> Result<(), StoreError> {
-        let requester = &self.requester;
-        requester.reject(&self.core, token);
-        let stored = block_on(requester.store.get(&requester.key));
-        if Requester::<AuthClient>::stored_is(&stored, token) {
-            block_on(requester.store.remove(&requester.key))?;
-        }
-        stored.map(drop)
+        block_on(self.requester.invalidate_token(&self.core, token))
     }
 
     /// The credentials tokens are requested with.
@@ -208,12 +196,7 @@ impl TokenSourceBuilder<AuthClient> {
     /// ```
     pub fn build(self) -> Result<BlockingTokenSource, AuthError> {
         self.check()?;
-        let base_url = self.client.base_url().to_owned();
-        let (core, requester) = self.assemble(&base_url);
-        Ok(BlockingTokenSource {
-            core: Arc::new(core),
-            requester: Arc::new(requester),
-        })
+        Ok(BlockingTokenSource::assembled(self))
     }
 }
 

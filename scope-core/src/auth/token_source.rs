@@ -89,28 +89,41 @@ pub struct TokenSource {
 pub(crate) struct Requester<C> {
     pub(crate) client: C,
     pub(crate) credentials: Credentials,
-    pub(crate) store: Arc<dyn TokenStore>,
+    store: Arc<dyn TokenStore>,
     pub(crate) key: String,
     /// A stored token is taken only with more life left than this (more than
     /// the renewal window, or it would be renewed at once).
-    pub(crate) worth_loading: Duration,
+    worth_loading: Duration,
     /// Set by `invalidate`: the stored copy is as stale as the cached one, so
     /// the next request goes to the server even if removing it failed.
-    pub(crate) skip_store: AtomicBool,
+    skip_store: AtomicBool,
     /// The last token rejected through `invalidate_token`: never loaded from
     /// the store again.
-    pub(crate) rejected: Mutex<Option<SecretString>>,
+    rejected: Mutex<Option<SecretString>>,
 }
 
 impl<C> Requester<C> {
-    /// The stored token, if the store has one worth using. A failing store
-    /// counts as an empty one: the auth server is asked instead.
-    pub(crate) fn usable(&self, stored: Result<Option<StoredToken>, StoreError>) -> Option<Token> {
-        let stored = stored.ok()??;
+    /// The stored token, if the store has one worth using and `invalidate`
+    /// has not just said to skip it. A failing store counts as an empty one:
+    /// the auth server is asked instead.
+    pub(crate) async fn load(&self) -> Option<Token> {
+        if self.skip_store.swap(false, Ordering::AcqRel) {
+            return None;
+        }
+        let stored = self.store.get(&self.key).await.ok()??;
         if stored.remaining() <= self.worth_loading || self.is_rejected(stored.access_token()) {
             return None;
         }
         stored.to_token()
+    }
+
+    /// Keeps a fresh token in the store.
+    pub(crate) async fn save(&self, token: &Token) {
+        // A store that fails to save costs other processes a request, not this one its token.
+        let _ = self
+            .store
+            .put(&self.key, StoredToken::from_token(token))
+            .await;
     }
 
     fn is_rejected(&self, access_token: &SecretString) -> bool {
@@ -125,7 +138,7 @@ impl<C> Requester<C> {
 
     /// Remembers `token` as rejected, and drops it from the cache of `core` if
     /// it is still there.
-    pub(crate) fn reject(&self, core: &Core<Token, AuthError>, token: &Token) {
+    fn reject(&self, core: &Core<Token, AuthError>, token: &Token) {
         let access_token = token.access_token().clone();
         *self
             .rejected
@@ -135,32 +148,37 @@ impl<C> Requester<C> {
         core.invalidate_if(|cached| cached.access_token().expose_secret() == secret);
     }
 
-    /// Whether the store's copy is `token` (so removing it loses nothing newer).
-    pub(crate) fn stored_is(
-        stored: &Result<Option<StoredToken>, StoreError>,
-        token: &Token,
-    ) -> bool {
-        matches!(stored, Ok(Some(stored)) if stored.access_token().expose_secret() == token.access_token().expose_secret())
+    /// [`TokenSource::invalidate`], for either flavour of source.
+    pub(crate) async fn invalidate(&self, core: &Core<Token, AuthError>) -> Result<(), StoreError> {
+        self.skip_store.store(true, Ordering::Release);
+        core.invalidate();
+        self.store.remove(&self.key).await
     }
 
-    pub(crate) fn skip_store_once(&self) -> bool {
-        self.skip_store.swap(false, Ordering::AcqRel)
+    /// [`TokenSource::invalidate_token`], for either flavour of source.
+    pub(crate) async fn invalidate_token(
+        &self,
+        core: &Core<Token, AuthError>,
+        token: &Token,
+    ) -> Result<(), StoreError> {
+        self.reject(core, token);
+        let stored = self.store.get(&self.key).await;
+        // Only the store's copy of `token` goes: a newer one is kept.
+        let secret = token.access_token().expose_secret();
+        if matches!(&stored, Ok(Some(stored)) if stored.access_token().expose_secret() == secret) {
+            self.store.remove(&self.key).await?;
+        }
+        stored.map(drop)
     }
 }
 
 impl Requester<AuthClient> {
     async fn request(&self) -> Result<Token, AuthError> {
-        if !self.skip_store_once()
-            && let Some(token) = self.usable(self.store.get(&self.key).await)
-        {
+        if let Some(token) = self.load().await {
             return Ok(token);
         }
         let token = self.client.request_token(&self.credentials).await?;
-        // A store that fails to save costs other processes a request, not this one its token.
-        let _ = self
-            .store
-            .put(&self.key, StoredToken::from_token(&token))
-            .await;
+        self.save(&token).await;
         Ok(token)
     }
 }
@@ -175,13 +193,13 @@ impl TokenSource {
     /// assert_eq!(tokens.credentials().client_id(), "id");
     /// ```
     pub fn new(client: AuthClient, credentials: Credentials) -> TokenSource {
-        let builder = TokenSourceBuilder::new(client, credentials);
-        let base_url = builder.client.base_url().to_owned();
-        let (core, requester) = builder.assemble(&base_url);
-        TokenSource {
-            core: Arc::new(core),
-            requester: Arc::new(requester),
-        }
+        // The default settings always pass the builder's check.
+        TokenSource::assembled(TokenSource::builder(client, credentials))
+    }
+
+    fn assembled(builder: TokenSourceBuilder<AuthClient>) -> TokenSource {
+        let (core, requester) = builder.assemble(AuthClient::base_url);
+        TokenSource { core, requester }
     }
 
     /// A builder to set the refresh margin and jitter, the backoff, or a shared
@@ -258,9 +276,7 @@ impl TokenSource {
     /// # Ok(()) }
     /// ```
     pub async fn invalidate(&self) -> Result<(), StoreError> {
-        self.requester.skip_store.store(true, Ordering::Release);
-        self.core.invalidate();
-        self.requester.store.remove(&self.requester.key).await
+        self.requester.invalidate(&self.core).await
     }
 
     /// Drops `token` if it is still the cached one, and the store's copy if it
@@ -283,13 +299,7 @@ impl TokenSource {
     /// # Ok(()) }
     /// ```
     pub async fn invalidate_token(&self, token: &Token) -> Result<(), StoreError> {
-        let requester = &self.requester;
-        requester.reject(&self.core, token);
-        let stored = requester.store.get(&requester.key).await;
-        if Requester::<AuthClient>::stored_is(&stored, token) {
-            requester.store.remove(&requester.key).await?;
-        }
-        stored.map(drop)
+        self.requester.invalidate_token(&self.core, token).await
     }
 
     /// The credentials tokens are requested with.
@@ -342,8 +352,8 @@ impl fmt::Debug for TokenSource {
 /// # Ok::<(), scope_core::auth::AuthError>(())
 /// ```
 pub struct TokenSourceBuilder<C> {
-    pub(crate) client: C,
-    pub(crate) credentials: Credentials,
+    client: C,
+    credentials: Credentials,
     policy: Policy,
     store: Option<Arc<dyn TokenStore>>,
 }
@@ -461,11 +471,19 @@ impl<C> TokenSourceBuilder<C> {
         Ok(())
     }
 
-    /// Splits the builder into the cache and the requester.
-    pub(crate) fn assemble(self, base_url: &str) -> (Core<Token, AuthError>, Requester<C>) {
+    /// Splits the builder into the cache and the requester; `base_url` reads
+    /// the client's auth server URL, the first part of the store key.
+    pub(crate) fn assemble(
+        self,
+        base_url: impl FnOnce(&C) -> &str,
+    ) -> (Arc<Core<Token, AuthError>>, Arc<Requester<C>>) {
         let policy = self.policy;
         let requester = Requester {
-            key: format!("{base_url}|{}", self.credentials.cache_key()),
+            key: format!(
+                "{}|{}",
+                base_url(&self.client),
+                self.credentials.cache_key()
+            ),
             client: self.client,
             credentials: self.credentials,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -473,7 +491,10 @@ impl<C> TokenSourceBuilder<C> {
             skip_store: AtomicBool::new(false),
             rejected: Mutex::new(None),
         };
-        (Core::new(policy, SystemClock), requester)
+        (
+            Arc::new(Core::new(policy, SystemClock)),
+            Arc::new(requester),
+        )
     }
 }
 
@@ -492,12 +513,7 @@ impl TokenSourceBuilder<AuthClient> {
     /// ```
     pub fn build(self) -> Result<TokenSource, AuthError> {
         self.check()?;
-        let base_url = self.client.base_url().to_owned();
-        let (core, requester) = self.assemble(&base_url);
-        Ok(TokenSource {
-            core: Arc::new(core),
-            requester: Arc::new(requester),
-        })
+        Ok(TokenSource::assembled(self))
     }
 }
 
@@ -606,6 +622,31 @@ mod tests {
         Credentials::integration("id", "secret", None)
     }
 
+    /// A source keeping tokens in `store`, whose client points at a closed
+    /// port: any request to the auth server fails.
+    fn offline_source(store: &MemoryStore) -> TokenSource {
+        let client = AuthClient::builder()
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap();
+        TokenSource::builder(client, credentials())
+            .store(store.clone())
+            .build()
+            .unwrap()
+    }
+
+    /// A stored token, granted for two hours, that expires at `expires_at`.
+    fn stored(secret: &str, expires_at: std::time::SystemTime) -> StoredToken {
+        StoredToken::new(
+            secret,
+            "bearer",
+            Duration::from_secs(7200),
+            "market:all",
+            0,
+            expires_at,
+        )
+    }
+
     #[test]
     fn bad_backoff_is_refused_with_the_fix() {
         let zero = TokenSource::builder(AuthClient::new(), credentials())
@@ -647,24 +688,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_stored_token_with_life_left_is_used_without_a_request() {
-        // The client points at a closed port: any request would fail.
-        let client = AuthClient::builder()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap();
         let store = MemoryStore::new();
-        let tokens = TokenSource::builder(client, credentials())
-            .store(store.clone())
-            .build()
-            .unwrap();
-        let stored = StoredToken::new(
-            "from-the-store",
-            "bearer",
-            Duration::from_secs(7200),
-            "market:all",
-            0,
-            std::time::SystemTime::now() + Duration::from_secs(3600),
-        );
+        let tokens = offline_source(&store);
+        let expires_at = std::time::SystemTime::now() + Duration::from_secs(3600);
+        let stored = stored("from-the-store", expires_at);
         store.put(tokens.store_key(), stored).await.unwrap();
         let token = tokens.token().await.unwrap();
         assert_eq!(
@@ -686,22 +713,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_rejected_token_is_dropped_once_and_never_loaded_again() {
-        let client = AuthClient::builder()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap();
         let store = MemoryStore::new();
-        let tokens = TokenSource::builder(client, credentials())
-            .store(store.clone())
-            .build()
-            .unwrap();
+        let tokens = offline_source(&store);
         let stored = |secret: &str| {
-            StoredToken::new(
+            stored(
                 secret,
-                "bearer",
-                Duration::from_secs(7200),
-                "market:all",
-                0,
                 std::time::SystemTime::now() + Duration::from_secs(3600),
             )
         };
@@ -716,16 +732,7 @@ mod tests {
         assert!(tokens.token().await.is_err());
 
         // A newer token, then a late rejection of the old one: the newer stays.
-        let tokens = TokenSource::builder(
-            AuthClient::builder()
-                .base_url("http://127.0.0.1:9")
-                .build()
-                .unwrap(),
-            credentials(),
-        )
-        .store(store.clone())
-        .build()
-        .unwrap();
+        let tokens = offline_source(&store);
         store.put(tokens.store_key(), stored("new")).await.unwrap();
         let new = tokens.token().await.unwrap();
         tokens.invalidate_token(&old).await.unwrap();
@@ -736,21 +743,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_stored_token_near_its_renewal_is_not_used() {
-        let client = AuthClient::builder()
-            .base_url("http://127.0.0.1:9")
-            .build()
-            .unwrap();
         let store = MemoryStore::new();
-        let tokens = TokenSource::builder(client, credentials())
-            .store(store.clone())
-            .build()
-            .unwrap();
-        let stored = StoredToken::new(
+        let tokens = offline_source(&store);
+        let stored = stored(
             "nearly-stale",
-            "bearer",
-            Duration::from_secs(7200),
-            "market:all",
-            0,
             std::time::SystemTime::now() + DEFAULT_REFRESH_MARGIN,
         );
         store.put(tokens.store_key(), stored).await.unwrap();
