@@ -240,16 +240,24 @@ async fn a_server_down_at_start_yields_errors_then_recovers() {
     assert_eq!(token(&core, &server).await.unwrap().serial, 6);
 }
 
+/// Spawns 10,000 tasks that call `token` at once; each yields its token's
+/// serial, or the failure.
+fn stampede(
+    core: &Arc<Core<Tok, Refused>>,
+    server: &Server,
+) -> Vec<tokio::task::JoinHandle<Result<u32, Failure<Refused>>>> {
+    (0..10_000)
+        .map(|_| {
+            let (core, server) = (Arc::clone(core), server.clone());
+            tokio::spawn(async move { token(&core, &server).await.map(|tok| tok.serial) })
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thousands_of_callers_on_an_empty_cache_make_one_request() {
     let (core, server) = (cache(), Server::new(HOUR, Duration::from_millis(200)));
-    let callers: Vec<_> = (0..10_000)
-        .map(|_| {
-            let (core, server) = (Arc::clone(&core), server.clone());
-            tokio::spawn(async move { token(&core, &server).await.map(|tok| tok.serial) })
-        })
-        .collect();
-    for caller in callers {
+    for caller in stampede(&core, &server) {
         assert_eq!(caller.await.unwrap().unwrap(), 1);
     }
     assert_eq!(server.requests(), 1);
@@ -259,13 +267,7 @@ async fn thousands_of_callers_on_an_empty_cache_make_one_request() {
 async fn thousands_of_callers_share_one_error() {
     let (core, server) = (cache(), Server::new(HOUR, Duration::from_millis(200)));
     server.set_down(true);
-    let callers: Vec<_> = (0..10_000)
-        .map(|_| {
-            let (core, server) = (Arc::clone(&core), server.clone());
-            tokio::spawn(async move { token(&core, &server).await.map(|tok| tok.serial) })
-        })
-        .collect();
-    for caller in callers {
+    for caller in stampede(&core, &server) {
         assert_eq!(caller.await.unwrap().unwrap_err().error.serial, 1);
     }
     assert_eq!(server.requests(), 1);
