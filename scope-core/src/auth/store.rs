@@ -136,9 +136,8 @@ impl StoredToken {
     /// assert_eq!(stored.scope(), "market:all");
     /// ```
     pub fn from_token(token: &Token) -> StoredToken {
-        let expires_at = SystemTime::now()
-            .checked_add(token.remaining())
-            .unwrap_or(SystemTime::now());
+        let now = SystemTime::now();
+        let expires_at = now.checked_add(token.remaining()).unwrap_or(now);
         StoredToken {
             access_token: token.access_token().clone(),
             token_type: token.token_type().to_owned(),
