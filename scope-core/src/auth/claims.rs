@@ -712,13 +712,10 @@ mod tests {
             claims.application.as_ref().unwrap().kind,
             Some(ApplicationKind::Dashboard)
         );
+        let err = claims.core_api_base_url().unwrap_err();
+        assert_eq!(err.kind(), ClaimsErrorKind::NoOrganization);
         assert_eq!(claims.user.unwrap().id.as_deref(), Some("gblowSyVeq"));
         assert_eq!(claims.scope_set.unwrap().len(), 2);
-        let err = decode_claims(&token_with(dashboard))
-            .unwrap()
-            .core_api_base_url()
-            .unwrap_err();
-        assert_eq!(err.kind(), ClaimsErrorKind::NoOrganization);
 
         for (text, kind) in [
             ("webapp", ApplicationKind::Webapp),
