@@ -1,34 +1,12 @@
 //! The `token` and `quickstart` examples, run as a user would run them, against
 //! the stand-in. `cargo test` builds the examples before it runs this file.
 
-use std::path::PathBuf;
+mod auth_common;
+
 use std::process::{Command, Output};
 
+use auth_common::example::example;
 use scope_tests::AuthServer;
-
-/// `target/<profile>/examples/<name>`, next to this test's own `deps` folder.
-fn example(name: &str) -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path: PathBuf = profile_dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test -p scope-tests` (it builds the examples) or `cargo build -p scope-tests --examples`",
-        path.display()
-    );
-    let mut command = Command::new(path);
-    for var in [
-        "CL_CLIENT_ID",
-        "CL_CLIENT_SECRET",
-        "CL_SCOPE",
-        "CL_AUTH_URL",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
 
 fn run(command: &mut Command) -> (Output, String, String) {
     let output = command.output().unwrap();

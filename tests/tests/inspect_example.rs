@@ -1,36 +1,13 @@
 //! The `inspect` example, run as a user would run it, against the stand-in it starts.
 //! `cargo test` builds the examples before it runs this file.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod auth_common;
 
-/// `target/<profile>/examples/inspect`, next to this test's own `deps` folder.
-fn inspect() -> Command {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-    let path: PathBuf = profile_dir
-        .join("examples")
-        .join(format!("inspect{}", std::env::consts::EXE_SUFFIX));
-    assert!(
-        path.exists(),
-        "{} is not built: run `cargo test -p scope-tests`",
-        path.display()
-    );
-    let mut command = Command::new(path);
-    for var in [
-        "CL_CLIENT_ID",
-        "CL_CLIENT_SECRET",
-        "CL_SCOPE",
-        "CL_AUTH_URL",
-    ] {
-        command.env_remove(var);
-    }
-    command
-}
+use auth_common::example::example;
 
 #[test]
 fn inspect_reads_verifies_and_revokes_a_token_without_printing_it() {
-    let output = inspect().output().unwrap();
+    let output = example("inspect").output().unwrap();
     let stdout = String::from_utf8(output.stdout).unwrap();
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(output.status.success(), "{stderr}");
@@ -58,7 +35,7 @@ fn inspect_reads_verifies_and_revokes_a_token_without_printing_it() {
 
 #[test]
 fn inspect_fails_with_one_line_for_a_sales_channel_without_scope() {
-    let output = inspect()
+    let output = example("inspect")
         .env("CL_CLIENT_ID", "storefront")
         .output()
         .unwrap();

@@ -1,84 +1,24 @@
 //! End to end against the stand-in: `revoke`, async and blocking, succeeds for the token's
 //! own application and is refused (403) otherwise, without leaking the token or the secret.
 
-use scope_core::auth::{
-    AuthClient, AuthError, Credentials, ExposeSecret, SecretString, Token, blocking,
-};
-use scope_core::scopes;
+mod auth_common;
+
+use auth_common::{INTEGRATION_SECRET as SECRET, both_clients, integration, storefront};
+use scope_core::auth::{AuthError, Credentials, ExposeSecret, SecretString};
 use scope_tests::AuthServer;
 
-const SECRET: &str = "backend-secret-0123456789";
-
+/// The usual stand-in, and a second integration whose tokens `backend` cannot revoke.
 fn server() -> AuthServer {
-    let server = AuthServer::start();
-    server.add_sales_channel("storefront");
-    server.add_integration("backend", SECRET);
+    let server = auth_common::server();
     server.add_integration("other-backend", "other-secret-0123456789");
     server
-}
-
-fn integration() -> Credentials {
-    Credentials::integration("backend", SECRET, None)
-}
-
-fn storefront() -> Credentials {
-    Credentials::sales_channel("storefront", scopes!("market:code:europe")).unwrap()
-}
-
-/// The async and the blocking client, behind one interface.
-enum Client {
-    Async(AuthClient, tokio::runtime::Runtime),
-    Blocking(blocking::AuthClient),
-}
-
-impl Client {
-    fn both(server: &AuthServer) -> [Client; 2] {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let async_client = AuthClient::builder()
-            .base_url(server.base_url())
-            .build()
-            .unwrap();
-        let blocking_client = blocking::AuthClient::builder()
-            .base_url(server.base_url())
-            .build()
-            .unwrap();
-        [
-            Client::Async(async_client, runtime),
-            Client::Blocking(blocking_client),
-        ]
-    }
-
-    fn name(&self) -> &'static str {
-        match self {
-            Client::Async(..) => "async",
-            Client::Blocking(_) => "blocking",
-        }
-    }
-
-    fn request_token(&self, credentials: &Credentials) -> Token {
-        match self {
-            Client::Async(client, runtime) => runtime.block_on(client.request_token(credentials)),
-            Client::Blocking(client) => client.request_token(credentials),
-        }
-        .unwrap()
-    }
-
-    fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
-        match self {
-            Client::Async(client, runtime) => runtime.block_on(client.revoke(token, credentials)),
-            Client::Blocking(client) => client.revoke(token, credentials),
-        }
-    }
 }
 
 #[test]
 fn an_integration_revokes_its_token_with_the_documented_request() {
     let server = server();
-    for client in Client::both(&server) {
-        let token = client.request_token(&integration());
+    for client in both_clients(&server) {
+        let token = client.request_token(&integration()).unwrap();
         let text = token.access_token().expose_secret();
         assert!(!server.is_revoked(text));
 
@@ -106,8 +46,8 @@ fn an_integration_revokes_its_token_with_the_documented_request() {
 #[test]
 fn a_sales_channel_revokes_without_a_secret() {
     let server = server();
-    for client in Client::both(&server) {
-        let token = client.request_token(&storefront());
+    for client in both_clients(&server) {
+        let token = client.request_token(&storefront()).unwrap();
         client.revoke(token.access_token(), &storefront()).unwrap();
         assert!(
             server.is_revoked(token.access_token().expose_secret()),
@@ -127,8 +67,8 @@ fn a_sales_channel_revokes_without_a_secret() {
 #[test]
 fn revoking_twice_succeeds_twice() {
     let server = server();
-    for client in Client::both(&server) {
-        let token = client.request_token(&integration());
+    for client in both_clients(&server) {
+        let token = client.request_token(&integration()).unwrap();
         client.revoke(token.access_token(), &integration()).unwrap();
         client.revoke(token.access_token(), &integration()).unwrap();
     }
@@ -156,8 +96,8 @@ fn assert_refused(result: Result<(), AuthError>, leaks: &[&str], client: &str) {
 #[test]
 fn a_wrong_secret_is_refused_with_403_and_the_token_stays_valid() {
     let server = server();
-    for client in Client::both(&server) {
-        let token = client.request_token(&integration());
+    for client in both_clients(&server) {
+        let token = client.request_token(&integration()).unwrap();
         let text = token.access_token().expose_secret();
         let wrong = Credentials::integration("backend", "not-the-secret-9876", None);
         assert_refused(
@@ -172,8 +112,8 @@ fn a_wrong_secret_is_refused_with_403_and_the_token_stays_valid() {
 #[test]
 fn a_token_of_another_application_or_unknown_is_refused_with_403() {
     let server = server();
-    for client in Client::both(&server) {
-        let token = client.request_token(&integration());
+    for client in both_clients(&server) {
+        let token = client.request_token(&integration()).unwrap();
         let text = token.access_token().expose_secret();
         let other = Credentials::integration("other-backend", "other-secret-0123456789", None);
         assert_refused(
@@ -195,8 +135,8 @@ fn a_token_of_another_application_or_unknown_is_refused_with_403() {
 #[test]
 fn revoking_against_a_stopped_server_is_a_transport_error() {
     let server = server();
-    let clients = Client::both(&server);
-    let token = clients[0].request_token(&integration());
+    let clients = both_clients(&server);
+    let token = clients[0].request_token(&integration()).unwrap();
     drop(server);
     for client in clients {
         let err = client

@@ -1,11 +1,13 @@
 //! Runs one scenario through both clients: the async one (on a tokio runtime)
-//! and the blocking one.
+//! and the blocking one; `example` runs this package's examples.
 
 #![allow(dead_code)] // each test file uses a part
 
+pub mod example;
+
 use std::time::Duration;
 
-use scope_core::auth::{AuthClient, AuthError, Credentials, Token, blocking};
+use scope_core::auth::{AuthClient, AuthError, Credentials, SecretString, Token, blocking};
 use scope_tests::AuthServer;
 
 /// The two flavours of the token client.
@@ -70,6 +72,26 @@ impl Client {
             Client::Blocking(client) => client.request_token(credentials),
         }
     }
+
+    pub fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
+        match self {
+            Client::Async(client, runtime) => runtime.block_on(client.revoke(token, credentials)),
+            Client::Blocking(client) => client.revoke(token, credentials),
+        }
+    }
+
+    /// The flavour, for assertion messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Client::Async(..) => "async",
+            Client::Blocking(_) => "blocking",
+        }
+    }
+}
+
+/// A client of each flavour, talking to one server.
+pub fn both_clients(server: &AuthServer) -> [Client; 2] {
+    FLAVOURS.map(|flavour| Client::new(flavour, server))
 }
 
 /// A server with one sales channel (`storefront`) and one integration
