@@ -5,7 +5,8 @@ use std::fmt;
 use std::ops::Deref;
 use std::str::FromStr;
 
-use crate::grammar::{Fault, SalesChannelRule, ScopeError};
+use crate::grammar::{SalesChannelRule, ScopeError};
+use crate::scope::Scope;
 use crate::scope_set::ScopeSet;
 
 /// The scopes of a sales channel: a [`ScopeSet`] that names a market.
@@ -103,25 +104,13 @@ impl ScopeSet {
     /// assert_eq!(err.span(), 11..43);
     /// ```
     pub fn check_sales_channel(&self) -> Result<(), ScopeError> {
-        let mut rule = SalesChannelRule::new();
-        for (index, scope) in self.iter().enumerate() {
-            rule.see(index, &scope.key());
-        }
-        rule.finish().map_err(|fault| {
+        SalesChannelRule::check(self.iter().map(Scope::key)).map_err(|fault| {
             let text = self.to_string();
-            let (start, end) = match fault.index {
-                Some(index) => {
-                    let start: usize = self.iter().take(index).map(|s| s.text_len() + 1).sum();
-                    (start, start + self.as_slice()[index].text_len())
-                }
-                None => (0, text.len()),
-            };
-            let fault = Fault {
-                kind: fault.kind,
-                start,
-                end,
-                related: None,
-            };
+            let fault = fault.into_fault(text.len(), |index| {
+                // The text is the scopes joined by single spaces.
+                let start: usize = self.iter().take(index).map(|s| s.text_len() + 1).sum();
+                (start, start + self.as_slice()[index].text_len())
+            });
             ScopeError::new(&text, fault)
         })
     }

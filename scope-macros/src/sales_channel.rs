@@ -7,7 +7,7 @@ use proc_macro::{Delimiter, TokenStream, TokenTree};
 use crate::expand::{
     Tokens, compile_error, error_with_placeholder, market_all_value, scope_set_value,
 };
-use crate::grammar::{Fault, Key, Parsed, SalesChannelRule, ScopeError};
+use crate::grammar::{Key, Parsed, SalesChannelRule, ScopeError};
 use crate::literal;
 use crate::scope_literal::{parse_set, scope_tokens, split_krate};
 
@@ -48,21 +48,11 @@ pub(crate) fn sales_channel_value(krate: &TokenTree, set: Tokens) -> Tokens {
 /// Parses a set as `scopes!` does, then applies the sales-channel rule.
 pub(crate) fn parse_sales_channel_set(text: &str) -> Result<Vec<Parsed>, ScopeError> {
     let parsed = parse_set(text)?;
-    let mut rule = SalesChannelRule::new();
-    for (index, scope) in parsed.iter().enumerate() {
-        rule.see(index, &Key::of(scope, text.as_bytes()));
-    }
-    rule.finish().map_err(|fault| {
-        let (start, end) = fault
-            .index
-            .map_or((0, text.len()), |i| (parsed[i].start, parsed[i].end));
-        let fault = Fault {
-            kind: fault.kind,
-            start,
-            end,
-            related: None,
-        };
-        ScopeError::new(text, fault)
-    })?;
+    SalesChannelRule::check(parsed.iter().map(|scope| Key::of(scope, text.as_bytes()))).map_err(
+        |fault| {
+            let fault = fault.into_fault(text.len(), |i| (parsed[i].start, parsed[i].end));
+            ScopeError::new(text, fault)
+        },
+    )?;
     Ok(parsed)
 }

@@ -4,11 +4,12 @@
 //!
 //! One piece of code for both callers: `sales_channel_scopes!` feeds it the
 //! scopes it parsed, `ScopeSet::check_sales_channel` the scopes of a set. It is
-//! a fold over [`Key`]s in `const fn`s, so neither caller needs to collect them.
+//! a fold over [`Key`]s, so neither caller needs to collect them, and the
+//! fault it blames is placed in the text here, so both report the same span.
 
 use super::error::ErrorKind;
 use super::form::{Resource, Selector};
-use super::parse::Key;
+use super::parse::{Fault, Key};
 
 /// What the rule has seen so far; feed it every scope of a set with [`SalesChannelRule::see`].
 #[derive(Clone, Copy, Debug)]
@@ -29,6 +30,17 @@ pub(crate) struct SalesChannelFault {
 }
 
 impl SalesChannelRule {
+    /// Runs the rule over the keys of every scope of a set, in the set's order.
+    pub(crate) fn check<'t>(
+        keys: impl IntoIterator<Item = Key<'t>>,
+    ) -> Result<(), SalesChannelFault> {
+        let mut rule = SalesChannelRule::new();
+        for (index, key) in keys.into_iter().enumerate() {
+            rule.see(index, &key);
+        }
+        rule.finish()
+    }
+
     pub(crate) const fn new() -> SalesChannelRule {
         SalesChannelRule {
             has_market: false,
@@ -70,5 +82,24 @@ impl SalesChannelRule {
             kind: ErrorKind::SalesChannelWithoutMarket,
             index: self.first_market_all,
         })
+    }
+}
+
+impl SalesChannelFault {
+    /// The fault in the set's text: spanning the blamed scope, whose
+    /// `(start, end)` in the text `span_of` gives, or else the whole text of
+    /// `text_len` bytes.
+    pub(crate) fn into_fault(
+        self,
+        text_len: usize,
+        span_of: impl FnOnce(usize) -> (usize, usize),
+    ) -> Fault {
+        let (start, end) = self.index.map_or((0, text_len), span_of);
+        Fault {
+            kind: self.kind,
+            start,
+            end,
+            related: None,
+        }
     }
 }
