@@ -58,6 +58,16 @@ async fn stampede(source: &TokenSource) -> HashSet<String> {
     seen
 }
 
+/// A source whose server grants `lifetime_secs`-second tokens, and the secret
+/// of its first token, taken `aged` ago.
+async fn aged_token(lifetime_secs: u64, aged: Duration) -> (AuthServer, TokenSource, String) {
+    let server = server_with(App::integration("backend", "s3cret").expires_in(lifetime_secs));
+    let tokens = source(&server);
+    let first = secret(&tokens.token().await.unwrap());
+    tokio::time::sleep(aged).await;
+    (server, tokens, first)
+}
+
 /// Waits up to a few seconds for the server to have seen `count` token requests.
 async fn until_requests(server: &AuthServer, count: usize) {
     let deadline = Instant::now() + Duration::from_secs(5);
@@ -85,10 +95,7 @@ async fn ten_thousand_callers_on_an_empty_cache_make_one_request() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_callers_at_renewal_time_make_one_request_and_keep_the_valid_token() {
     // A 4 s token is renewed at half its life (the default margin is longer).
-    let server = server_with(App::integration("backend", "s3cret").expires_in(4));
-    let tokens = source(&server);
-    let first = secret(&tokens.token().await.unwrap());
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (server, tokens, first) = aged_token(4, Duration::from_millis(2100)).await;
 
     server.misbehave_once(Misbehaviour::Slow(Duration::from_millis(1500)));
     let started = Instant::now();
@@ -113,10 +120,7 @@ async fn ten_thousand_callers_at_renewal_time_make_one_request_and_keep_the_vali
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ten_thousand_callers_after_expiry_make_one_request() {
-    let server = server_with(App::integration("backend", "s3cret").expires_in(1));
-    let tokens = source(&server);
-    let first = secret(&tokens.token().await.unwrap());
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let (server, tokens, first) = aged_token(1, Duration::from_millis(1100)).await;
     server.misbehave_once(Misbehaviour::Slow(Duration::from_millis(300)));
     let seen = stampede(&tokens).await;
     assert_eq!(seen.len(), 1);
