@@ -307,15 +307,8 @@ fn main() {
     println!("{OUTLET}");
 }
 "#;
-    std::fs::write(dir.join("src/bin/renamed.rs"), renamed).unwrap();
-    let out = support::cargo(&dir, "renamed", true);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        support::run_bin(&dir, "renamed", renamed),
         "europe=market:code:europe stock_location:code:eu_warehouse | united_states=market:code:usa | store:code:outlet_ny\n"
     );
 
@@ -329,10 +322,7 @@ enum Storefront {
 
 fn main() {}
 "#;
-    std::fs::write(dir.join("src/bin/no_serde.rs"), no_serde).unwrap();
-    let out = support::cargo(&dir, "no_serde", false);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let stderr = support::build_errors(&dir, "no_serde", no_serde);
     assert!(
         stderr
             .contains("`#[scope(serde)]` on `Storefront` needs the `serde` feature of scope-core"),

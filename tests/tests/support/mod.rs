@@ -33,3 +33,28 @@ pub fn cargo(dir: &Path, bin: &str, run: bool) -> Output {
         .output()
         .unwrap()
 }
+
+/// Writes `source` as binary `bin` of the probe crate in `dir`, runs it and
+/// returns what it printed; fails the test, showing the compiler's or the
+/// program's errors, unless it builds and runs.
+#[allow(dead_code)] // Not every test crate that includes this module runs a binary.
+pub fn run_bin(dir: &Path, bin: &str, source: &str) -> String {
+    std::fs::write(dir.join("src/bin").join(format!("{bin}.rs")), source).unwrap();
+    let out = cargo(dir, bin, true);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Writes `source` as binary `bin` of the probe crate in `dir` and builds it;
+/// fails the test if it builds, else returns the compiler's errors.
+#[allow(dead_code)] // Not every test crate that includes this module expects a failed build.
+pub fn build_errors(dir: &Path, bin: &str, source: &str) -> String {
+    std::fs::write(dir.join("src/bin").join(format!("{bin}.rs")), source).unwrap();
+    let out = cargo(dir, bin, false);
+    assert!(!out.status.success(), "`{bin}` built, but it should not");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
