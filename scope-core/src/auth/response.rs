@@ -178,30 +178,39 @@ pub(crate) fn interpret(
     credentials: &Credentials,
     sent_at: Instant,
 ) -> Result<Token, AuthError> {
+    if head.is_success() {
+        return decode_token(head, body, credentials.scope(), sent_at);
+    }
     let secret = credentials
         .client_secret()
-        .map(|secret| secret.expose_secret());
+        .map_or("", |secret| secret.expose_secret());
+    Err(failure(head, body, &[secret]))
+}
+
+/// The error an answer other than a 2xx stands for. None of `secrets`, nor
+/// any part of one, appears in it: they are taken out of the server's text
+/// before it is cut to length.
+pub(crate) fn failure(head: &Head, body: &[u8], secrets: &[&str]) -> AuthError {
     match head.status {
-        200..=299 => decode_token(head, body, credentials.scope(), sent_at),
-        300..=399 => Err(head
+        300..=399 => head
             .early_error(usize::MAX)
             .unwrap_or(AuthError::Redirected {
                 status: head.status,
                 location: None,
-            })),
-        429 => Err(AuthError::RateLimited {
+            }),
+        429 => AuthError::RateLimited {
             retry_after: head.retry_after,
-            errors: api_errors(body, secret),
-        }),
-        400..=499 => Err(AuthError::Rejected {
+            errors: api_errors(body, secrets),
+        },
+        400..=499 => AuthError::Rejected {
             status: head.status,
-            errors: api_errors(body, secret),
-        }),
-        _ => Err(AuthError::Server {
+            errors: api_errors(body, secrets),
+        },
+        _ => AuthError::Server {
             status: head.status,
             retry_after: head.retry_after,
-            errors: api_errors(body, secret),
-        }),
+            errors: api_errors(body, secrets),
+        },
     }
 }
 
@@ -350,7 +359,7 @@ struct WireApiError {
 
 /// The errors an error body lists; none when it is not one of the known shapes
 /// (an HTML page, say).
-fn api_errors(body: &[u8], secret: Option<&str>) -> Vec<ApiError> {
+fn api_errors(body: &[u8], secrets: &[&str]) -> Vec<ApiError> {
     let Ok(wire) = serde_json::from_slice::<WireErrors>(body) else {
         return Vec::new();
     };
@@ -360,9 +369,9 @@ fn api_errors(body: &[u8], secret: Option<&str>) -> Vec<ApiError> {
             .or_else(|| error.code.clone())
             .unwrap_or_else(|| "error".into());
         ApiError {
-            title: clean(&title, secret, 200),
-            detail: error.detail.map(|detail| clean(&detail, secret, 500)),
-            code: error.code.map(|code| clean(&code, secret, 100)),
+            title: clean(&title, secrets, 200),
+            detail: error.detail.map(|detail| clean(&detail, secrets, 500)),
+            code: error.code.map(|code| clean(&code, secrets, 100)),
             status: error
                 .status
                 .and_then(|Integer(status)| u16::try_from(status).ok()),
@@ -372,10 +381,10 @@ fn api_errors(body: &[u8], secret: Option<&str>) -> Vec<ApiError> {
         (Some(OneOrMany::Many(errors)), _) => errors.into_iter().map(convert).collect(),
         (Some(OneOrMany::One(error)), _) => vec![convert(error)],
         (None, Some(error)) => vec![ApiError {
-            title: clean(&error, secret, 200),
+            title: clean(&error, secrets, 200),
             detail: wire
                 .error_description
-                .map(|detail| clean(&detail, secret, 500)),
+                .map(|detail| clean(&detail, secrets, 500)),
             code: None,
             status: None,
         }],
@@ -385,15 +394,18 @@ fn api_errors(body: &[u8], secret: Option<&str>) -> Vec<ApiError> {
 
 /// A header value made safe to show.
 fn shown(value: &HeaderValue, max: usize) -> String {
-    clean(&String::from_utf8_lossy(value.as_bytes()), None, max)
+    clean(&String::from_utf8_lossy(value.as_bytes()), &[], max)
 }
 
-/// Server text made safe to show: no control characters, no copy of the
-/// client secret, at most `max` characters.
-fn clean(text: &str, secret: Option<&str>, max: usize) -> String {
+/// Server text made safe to show: no control characters, no copy of a
+/// secret (taken out before the text is cut, so no fragment is left either),
+/// at most `max` characters.
+fn clean(text: &str, secrets: &[&str], max: usize) -> String {
     let mut text: Cow<'_, str> = Cow::Borrowed(text);
-    if let Some(secret) = secret.filter(|secret| !secret.is_empty() && text.contains(*secret)) {
-        text = Cow::Owned(text.replace(secret, "[REDACTED]"));
+    for secret in secrets {
+        if !secret.is_empty() && text.contains(secret) {
+            text = Cow::Owned(text.replace(secret, "[REDACTED]"));
+        }
     }
     let mut out: String = text
         .chars()
@@ -564,9 +576,9 @@ mod tests {
     #[test]
     fn clean_removes_control_characters_secrets_and_length() {
         assert_eq!(
-            clean("bad\r\nsecret s3cr3t", Some("s3cr3t"), 100),
+            clean("bad\r\nsecret s3cr3t", &["s3cr3t"], 100),
             "bad  secret [REDACTED]"
         );
-        assert_eq!(clean("abcdef", None, 3), "abc…");
+        assert_eq!(clean("abcdef", &[], 3), "abc…");
     }
 }

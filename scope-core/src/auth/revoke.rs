@@ -9,7 +9,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 
 use super::client::AuthClient;
-use super::response::{Head, interpret};
+use super::response::{Head, failure};
 use super::{AuthError, Credentials};
 
 impl AuthClient {
@@ -44,13 +44,7 @@ impl AuthClient {
     ) -> Result<(), AuthError> {
         let body = revoke_body(token, credentials);
         let answer = self.post(&self.config.revoke_url, body).await?;
-        outcome(
-            &answer.head,
-            answer.body.bytes(),
-            token,
-            credentials,
-            answer.sent_at,
-        )
+        outcome(&answer.head, answer.body.bytes(), token, credentials)
     }
 }
 
@@ -75,13 +69,7 @@ impl super::blocking::AuthClient {
     pub fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
         let body = revoke_body(token, credentials);
         let answer = self.post(&self.config.revoke_url, body)?;
-        outcome(
-            &answer.head,
-            answer.body.bytes(),
-            token,
-            credentials,
-            answer.sent_at,
-        )
+        outcome(&answer.head, answer.body.bytes(), token, credentials)
     }
 }
 
@@ -105,49 +93,21 @@ fn revoke_body(token: &SecretString, credentials: &Credentials) -> Vec<u8> {
     serde_json::to_vec(&body).unwrap_or_default()
 }
 
-/// A 2xx is success whatever its body; any other answer is read as a token request's would be.
+/// A 2xx is success whatever its body; any other answer is read as a token
+/// request's would be, with the token kept out of the error as the secret is.
 fn outcome(
     head: &Head,
     body: &[u8],
     token: &SecretString,
     credentials: &Credentials,
-    sent_at: std::time::Instant,
 ) -> Result<(), AuthError> {
     if head.is_success() {
         return Ok(());
     }
-    match interpret(head, body, credentials, sent_at) {
-        Ok(_) => Ok(()),
-        Err(err) => Err(without_token(err, token.expose_secret())),
-    }
-}
-
-/// The server may quote the token it refuses: take it out of every error text.
-fn without_token(mut err: AuthError, token: &str) -> AuthError {
-    if token.is_empty() {
-        return err;
-    }
-    let errors = match &mut err {
-        AuthError::Rejected { errors, .. }
-        | AuthError::RateLimited { errors, .. }
-        | AuthError::Server { errors, .. } => errors,
-        _ => return err,
-    };
-    let scrub = |text: &mut String| {
-        if text.contains(token) {
-            *text = text.replace(token, "[REDACTED]");
-        }
-    };
-    for error in errors {
-        scrub(&mut error.title);
-        if let Some(detail) = &mut error.detail {
-            scrub(detail);
-        }
-        if let Some(code) = &mut error.code {
-            scrub(code);
-        }
-    }
-    err
+    let secret = credentials
+        .client_secret()
+        .map_or("", |secret| secret.expose_secret());
+    Err(failure(head, body, &[secret, token.expose_secret()]))
 }
 
 /// Where `verify_blocking` takes it from; it lives beside `send_error`.
@@ -157,7 +117,6 @@ pub(crate) use super::request::read_error;
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::ApiError;
 
     #[test]
     fn body_has_the_secret_only_when_the_credentials_have_one() {
@@ -179,19 +138,46 @@ mod tests {
         );
     }
 
+    /// The error for a revocation of `token` (by an integration whose secret is
+    /// `s3cret`) that the server answers with `status` and `body`.
+    fn refusal(status: u16, body: &str, token: &str) -> AuthError {
+        let head = Head::new(
+            reqwest::StatusCode::from_u16(status).unwrap(),
+            &reqwest::header::HeaderMap::new(),
+        );
+        let credentials = Credentials::integration("id", "s3cret", None);
+        outcome(
+            &head,
+            body.as_bytes(),
+            &SecretString::from(token.to_owned()),
+            &credentials,
+        )
+        .unwrap_err()
+    }
+
+    #[test]
+    fn a_long_token_quoted_past_the_length_limit_leaves_no_fragment() {
+        let token = format!("eyJ{}", "x".repeat(900));
+        let body = format!(
+            r#"{{"errors":[{{"title":"forbidden","detail":"token {token} is not yours"}}]}}"#
+        );
+        let err = refusal(403, &body, &token);
+        let text = format!("{err} {err:?}");
+        assert!(!text.contains(&token[..40]), "{text}");
+        assert!(text.contains("[REDACTED]"), "{text}");
+    }
+
     #[test]
     fn errors_never_quote_the_token() {
-        let mut error = ApiError::new("cannot revoke tok.en.text");
-        error.detail = Some("token tok.en.text is unknown".into());
-        let err = without_token(
-            AuthError::Rejected {
-                status: 403,
-                errors: vec![error],
-            },
-            "tok.en.text",
-        );
-        let text = format!("{err} {err:?}");
-        assert!(!text.contains("tok.en.text"), "{text}");
-        assert!(text.contains("[REDACTED]"));
+        let body = r#"{"errors":[{"title":"cannot revoke tok.en.text","detail":"token tok.en.text is unknown to s3cret","code":"tok.en.text"}]}"#;
+        for status in [403, 429, 500] {
+            let err = refusal(status, body, "tok.en.text");
+            assert_eq!(err.status(), Some(status));
+            assert_eq!(err.api_errors().len(), 1);
+            let text = format!("{err} {err:?}");
+            assert!(!text.contains("tok.en.text"), "{text}");
+            assert!(!text.contains("s3cret"), "{text}");
+            assert!(text.contains("[REDACTED]"));
+        }
     }
 }
