@@ -308,10 +308,10 @@ where
     // shutting down): from then on it runs requests itself.
     let mut inline = false;
     loop {
-        let flight = match core.step() {
+        let outcome = match core.step() {
             Step::Ready(value) => return Ok(value),
             Step::Failed(failure) => return Err(failure),
-            Step::Join(flight) => flight,
+            Step::Join(flight) => flight.wait().await,
             Step::ReadyAndRenew(value, ticket) => {
                 match tokio::runtime::Handle::try_current() {
                     Ok(runtime) => drop(runtime.spawn(ticket.run(request()))),
@@ -324,23 +324,16 @@ where
                 Ok(runtime) if !inline => {
                     let flight = ticket.flight();
                     drop(runtime.spawn(ticket.run(request())));
-                    match flight.wait().await {
-                        Outcome::Done(result) => return result,
-                        Outcome::Abandoned => {
-                            inline = true;
-                            continue;
-                        }
-                    }
+                    let outcome = flight.wait().await;
+                    inline = matches!(outcome, Outcome::Abandoned);
+                    outcome
                 }
-                _ => match ticket.run(request()).await {
-                    Outcome::Done(result) => return result,
-                    Outcome::Abandoned => continue,
-                },
+                _ => ticket.run(request()).await,
             },
         };
-        match flight.wait().await {
-            Outcome::Done(result) => return result,
-            Outcome::Abandoned => continue,
+        // Abandoned: whoever ran the request stopped, so start over.
+        if let Outcome::Done(result) = outcome {
+            return result;
         }
     }
 }
@@ -359,29 +352,24 @@ where
     R: Fn() -> Result<T, E> + Clone + Send + 'static,
 {
     loop {
-        let flight = match core.step() {
+        let outcome = match core.step() {
             Step::Ready(value) => return Ok(value),
             Step::Failed(failure) => return Err(failure),
-            Step::Join(flight) => flight,
+            Step::Join(flight) => flight.wait_blocking(),
             Step::ReadyAndRenew(value, ticket) => {
                 let renew = request.clone();
-                let spawned = std::thread::Builder::new()
+                // With no thread to be had, the ticket is dropped with the
+                // closure, so the next caller renews instead.
+                let _detached = std::thread::Builder::new()
                     .name("scope-core token renewal".into())
                     .spawn(move || drop(ticket.land(renew())));
-                if spawned.is_err() {
-                    // No thread to be had: the ticket was dropped with the
-                    // closure, so the next caller renews instead.
-                }
                 return Ok(value);
             }
-            Step::Lead(ticket) => match ticket.land(request()) {
-                Outcome::Done(result) => return result,
-                Outcome::Abandoned => continue,
-            },
+            Step::Lead(ticket) => ticket.land(request()),
         };
-        match flight.wait_blocking() {
-            Outcome::Done(result) => return result,
-            Outcome::Abandoned => continue,
+        // Abandoned: whoever ran the request stopped, so start over.
+        if let Outcome::Done(result) = outcome {
+            return result;
         }
     }
 }
