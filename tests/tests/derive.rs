@@ -365,8 +365,9 @@ styled! {
     screaming_kebab: "SCREAMING-KEBAB-CASE" => "USA-OUTLET",
 }
 
-/// The README's example service config, kept compiling here.
-mod readme {
+/// The README's service config (doctested there), read from a config file
+/// through serde: the file names the storefront, the scope text stays in code.
+mod service_config {
     use scope_core::auth::Credentials;
     use scope_core::{Scoped, ScopedEnum};
 
@@ -396,7 +397,7 @@ mod readme {
     }
 
     #[test]
-    fn readme_service_config() {
+    fn a_config_file_names_a_sales_channel_storefront() {
         let config: Config =
             serde_json::from_str(r#"{"storefront": "new_york_outlet", "client_id": "abc"}"#)
                 .unwrap();
