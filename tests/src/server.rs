@@ -183,11 +183,16 @@ impl AuthServer {
     /// assert!(scope_tests::AuthServer::start().last_token_request().is_none());
     /// ```
     pub fn last_token_request(&self) -> Option<ReceivedRequest> {
-        self.state
-            .received()
-            .into_iter()
-            .rev()
-            .find(|request| request.path() == "/oauth/token")
+        self.last_request_to("/oauth/token")
+    }
+
+    /// The last request to a path, with any method (such as `/oauth/revoke`).
+    ///
+    /// ```
+    /// assert!(scope_tests::AuthServer::start().last_request_to("/oauth/revoke").is_none());
+    /// ```
+    pub fn last_request_to(&self, path: &str) -> Option<ReceivedRequest> {
+        self.state.last_request_to(path)
     }
 
     /// Misbehaves on every token request from now until [`behave`](AuthServer::behave)

@@ -80,6 +80,15 @@ impl State {
         self.inner().received.iter().cloned().collect()
     }
 
+    pub(crate) fn last_request_to(&self, path: &str) -> Option<ReceivedRequest> {
+        self.inner()
+            .received
+            .iter()
+            .rev()
+            .find(|request| request.path() == path)
+            .cloned()
+    }
+
     pub(crate) fn requests_to(&self, path: &str) -> usize {
         self.inner()
             .requests_per_path

@@ -146,8 +146,13 @@ fn rate_limited(retry_after: Option<&str>) -> Answer {
         "code": "TOO_MANY_REQUESTS",
         "status": 429
     }});
-    let mut answer = answer::json(429, &body);
-    if let Some(value) = retry_after.and_then(|value| HeaderValue::from_str(value).ok()) {
+    with_retry_after(answer::json(429, &body), retry_after)
+}
+
+/// `answer` with a `Retry-After` header of exactly `value`, when there is one
+/// (and it is valid in HTTP).
+fn with_retry_after(mut answer: Answer, value: Option<&str>) -> Answer {
+    if let Some(value) = value.and_then(|value| HeaderValue::from_str(value).ok()) {
         answer.headers_mut().insert(RETRY_AFTER, value);
     }
     answer
@@ -156,22 +161,16 @@ fn rate_limited(retry_after: Option<&str>) -> Answer {
 fn misbehave(state: &State, request: &ReceivedRequest, misbehaviour: Misbehaviour) -> Answer {
     match misbehaviour {
         Misbehaviour::RateLimited { retry_after } => rate_limited(retry_after.as_deref()),
-        Misbehaviour::Unavailable { retry_after } => {
-            let mut answer = answer::error(
+        Misbehaviour::Unavailable { retry_after } => with_retry_after(
+            answer::error(
                 ErrorShape::Array,
                 503,
                 "Service Unavailable",
                 "The auth server is down for maintenance.",
                 "SERVICE_UNAVAILABLE",
-            );
-            if let Some(value) = retry_after
-                .as_deref()
-                .and_then(|value| HeaderValue::from_str(value).ok())
-            {
-                answer.headers_mut().insert(RETRY_AFTER, value);
-            }
-            answer
-        }
+            ),
+            retry_after.as_deref(),
+        ),
         Misbehaviour::ServerErrorHtml => answer::raw(
             500,
             Some("text/html; charset=utf-8"),
