@@ -3,7 +3,7 @@
 
 use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
@@ -126,26 +126,26 @@ impl<C> Requester<C> {
             .await;
     }
 
-    fn is_rejected(&self, access_token: &SecretString) -> bool {
-        let rejected = self
-            .rejected
+    fn rejected(&self) -> MutexGuard<'_, Option<SecretString>> {
+        // One assignment is the only write: a panic elsewhere cannot leave it
+        // half-written.
+        self.rejected
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        rejected
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn is_rejected(&self, access_token: &SecretString) -> bool {
+        self.rejected()
             .as_ref()
-            .is_some_and(|rejected| rejected.expose_secret() == access_token.expose_secret())
+            .is_some_and(|rejected| same_secret(rejected, access_token))
     }
 
     /// Remembers `token` as rejected, and drops it from the cache of `core` if
     /// it is still there.
     fn reject(&self, core: &Core<Token, AuthError>, token: &Token) {
-        let access_token = token.access_token().clone();
-        *self
-            .rejected
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(access_token);
-        let secret = token.access_token().expose_secret();
-        core.invalidate_if(|cached| cached.access_token().expose_secret() == secret);
+        let access_token = token.access_token();
+        *self.rejected() = Some(access_token.clone());
+        core.invalidate_if(|cached| same_secret(cached.access_token(), access_token));
     }
 
     /// [`TokenSource::invalidate`], for either flavour of source.
@@ -164,12 +164,17 @@ impl<C> Requester<C> {
         self.reject(core, token);
         let stored = self.store.get(&self.key).await;
         // Only the store's copy of `token` goes: a newer one is kept.
-        let secret = token.access_token().expose_secret();
-        if matches!(&stored, Ok(Some(stored)) if stored.access_token().expose_secret() == secret) {
+        if matches!(&stored, Ok(Some(stored)) if same_secret(stored.access_token(), token.access_token()))
+        {
             self.store.remove(&self.key).await?;
         }
         stored.map(drop)
     }
+}
+
+/// Whether two access tokens are the same token.
+fn same_secret(a: &SecretString, b: &SecretString) -> bool {
+    a.expose_secret() == b.expose_secret()
 }
 
 impl Requester<AuthClient> {
