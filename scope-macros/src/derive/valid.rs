@@ -170,13 +170,17 @@ fn enum_body(input: &Input, variants: &[Variant], options: &Options, errors: &mu
 
 /// Two variants may not grant the same scopes, nor share a name in config files.
 fn distinct(models: &[VariantModel], spans: &[(Span, Option<Span>)], errors: &mut Errors) {
+    // Each variant's keys, built once for all the pairs they are compared in.
+    let keys: Vec<Option<Vec<Key<'_>>>> = models
+        .iter()
+        .map(|m| m.scopes.as_ref().map(Scopes::keys))
+        .collect();
     for (later, model) in models.iter().enumerate() {
-        let earlier_models = &models[..later];
-        if let Some(scopes) = &model.scopes {
-            let same = earlier_models
+        if let (Some(later_keys), Some(span)) = (&keys[later], spans[later].1) {
+            let same = keys[..later]
                 .iter()
-                .find(|m| m.scopes.as_ref().is_some_and(|s| same_scopes(s, scopes)));
-            if let (Some(first), Some(span)) = (same, spans[later].1) {
+                .position(|k| k.as_ref().is_some_and(|k| same_scopes(k, later_keys)));
+            if let Some(first) = same.map(|i| &models[i]) {
                 errors.at(
                     span,
                     format!(
@@ -188,7 +192,7 @@ fn distinct(models: &[VariantModel], spans: &[(Span, Option<Span>)], errors: &mu
                 );
             }
         }
-        if let Some(first) = earlier_models.iter().find(|m| m.name == model.name) {
+        if let Some(first) = models[..later].iter().find(|m| m.name == model.name) {
             errors.at(
                 spans[later].0,
                 format!(
@@ -200,20 +204,22 @@ fn distinct(models: &[VariantModel], spans: &[(Span, Option<Span>)], errors: &mu
     }
 }
 
-/// Whether two sets hold the same scopes in any order, by the grammar's key equality.
-fn same_scopes(a: &Scopes, b: &Scopes) -> bool {
-    fn keys(s: &Scopes) -> Vec<Key<'_>> {
-        s.parsed
+impl Scopes {
+    /// The grammar's keys of the scopes, for comparing sets.
+    fn keys(&self) -> Vec<Key<'_>> {
+        self.parsed
             .iter()
-            .map(|p| Key::of(p, s.text.as_bytes()))
+            .map(|p| Key::of(p, self.text.as_bytes()))
             .collect()
     }
-    let (a_keys, b_keys) = (keys(a), keys(b));
+}
+
+/// Whether two sets hold the same scopes in any order, by the grammar's key equality.
+fn same_scopes(a: &[Key<'_>], b: &[Key<'_>]) -> bool {
     // Sets hold no duplicates, so equal lengths and inclusion mean equality.
-    a_keys.len() == b_keys.len()
-        && b_keys.iter().all(|b| {
-            a_keys
-                .iter()
+    a.len() == b.len()
+        && b.iter().all(|b| {
+            a.iter()
                 .any(|a| set_conflict(a, b) == Some(ErrorKind::DuplicateScope))
         })
 }
