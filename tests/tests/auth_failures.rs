@@ -657,6 +657,16 @@ fn zero_timeouts_are_refused() {
         .build()
         .unwrap_err();
     assert!(err.to_string().contains("timeout"), "{err}");
+    let err = AuthClient::builder()
+        .connect_timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("timeout"), "{err}");
+    let err = blocking::AuthClient::builder()
+        .timeout(Duration::ZERO)
+        .build()
+        .unwrap_err();
+    assert!(err.to_string().contains("timeout"), "{err}");
 }
 
 #[test]
