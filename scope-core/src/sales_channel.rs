@@ -106,11 +106,7 @@ impl ScopeSet {
     pub fn check_sales_channel(&self) -> Result<(), ScopeError> {
         SalesChannelRule::check(self.iter().map(Scope::key)).map_err(|fault| {
             let text = self.to_string();
-            let fault = fault.into_fault(text.len(), |index| {
-                // The text is the scopes joined by single spaces.
-                let start: usize = self.iter().take(index).map(|s| s.text_len() + 1).sum();
-                (start, start + self.as_slice()[index].text_len())
-            });
+            let fault = fault.into_fault(text.len(), |index| self.span_of(index));
             ScopeError::new(&text, fault)
         })
     }

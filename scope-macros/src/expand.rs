@@ -147,18 +147,27 @@ pub(crate) fn scope_set_value(krate: &TokenTree, scopes: Vec<Tokens>) -> Tokens 
     out
 }
 
-/// `::core::compile_error!("message")`, every token spanning `span` so the error points there.
+/// `::core::compile_error!("message");`, every token spanning `span` so the error points there.
 pub(crate) fn compile_error(message: &str, span: Span) -> Tokens {
+    compile_error_between(message, span, span)
+}
+
+/// `::core::compile_error!("message");` pointing from `start` to `end`: the path
+/// carries `start` and the rest `end`, so the compiler underlines everything
+/// between (stable Rust cannot join spans).
+pub(crate) fn compile_error_between(message: &str, start: Span, end: Span) -> Tokens {
     let mut message_literal = Literal::string(message);
-    message_literal.set_span(span);
-    let tokens: Vec<TokenTree> = vec![
+    message_literal.set_span(end);
+    let path: [TokenTree; 7] = [
         Punct::new(':', Spacing::Joint).into(),
         Punct::new(':', Spacing::Alone).into(),
-        Ident::new("core", span).into(),
+        Ident::new("core", start).into(),
         Punct::new(':', Spacing::Joint).into(),
         Punct::new(':', Spacing::Alone).into(),
-        Ident::new("compile_error", span).into(),
+        Ident::new("compile_error", start).into(),
         Punct::new('!', Spacing::Alone).into(),
+    ];
+    let rest: [TokenTree; 2] = [
         Group::new(
             Delimiter::Parenthesis,
             TokenStream::from(TokenTree::from(message_literal)),
@@ -167,7 +176,11 @@ pub(crate) fn compile_error(message: &str, span: Span) -> Tokens {
         Punct::new(';', Spacing::Alone).into(),
     ];
     let mut out = Tokens::new();
-    for mut token in tokens {
+    for (mut token, span) in path
+        .into_iter()
+        .map(|t| (t, start))
+        .chain(rest.into_iter().map(|t| (t, end)))
+    {
         token.set_span(span);
         out.push(token);
     }

@@ -4,37 +4,18 @@
 
 use proc_macro::{Delimiter, TokenStream, TokenTree};
 
-use crate::expand::{
-    Tokens, compile_error, error_with_placeholder, market_all_value, scope_set_value,
-};
+use crate::expand::Tokens;
 use crate::grammar::{Key, Parsed, SalesChannelRule, ScopeError};
-use crate::literal;
-use crate::scope_literal::{parse_set, scope_tokens, split_krate};
+use crate::scope_literal::{expand_set, parse_set};
 
 /// Expands `sales_channel_scopes!`.
 pub(crate) fn sales_channel_scopes(input: TokenStream) -> TokenStream {
-    let (krate, tokens) = split_krate(input);
-    let wrap = |set: Tokens| sales_channel_value(&krate, set);
-    let placeholder = || wrap(scope_set_value(&krate, vec![market_all_value(&krate)]));
-    let (text, span) = match literal::string_literal(tokens, "sales_channel_scopes") {
-        Ok(found) => found,
-        Err((message, span)) => {
-            return error_with_placeholder(compile_error(&message, span), placeholder()).into();
-        }
-    };
-    match parse_sales_channel_set(&text) {
-        Ok(parsed) => {
-            let scopes = parsed
-                .iter()
-                .map(|p| scope_tokens(&krate, p, &text))
-                .collect();
-            wrap(scope_set_value(&krate, scopes)).into()
-        }
-        Err(error) => {
-            let message = format!("{error:#}");
-            error_with_placeholder(compile_error(&message, span), placeholder()).into()
-        }
-    }
+    expand_set(
+        input,
+        "sales_channel_scopes",
+        parse_sales_channel_set,
+        sales_channel_value,
+    )
 }
 
 /// `{krate}::SalesChannelScopes::__from_macro({set})`: a set the sales-channel rule has passed.

@@ -43,21 +43,38 @@ pub(crate) fn scope(input: TokenStream) -> TokenStream {
 
 /// Expands `scopes!`.
 pub(crate) fn scopes(input: TokenStream) -> TokenStream {
+    expand_set(input, "scopes", parse_set, |_, set| set)
+}
+
+/// Expands a set macro: `scopes!`, or one whose `parse` applies more rules
+/// and whose `wrap` turns the set into another type (`sales_channel_scopes!`).
+/// On an error, one `compile_error!` and a wrapped `market:all` placeholder.
+pub(crate) fn expand_set(
+    input: TokenStream,
+    macro_name: &str,
+    parse: fn(&str) -> Result<Vec<Parsed>, ScopeError>,
+    wrap: fn(&TokenTree, Tokens) -> Tokens,
+) -> TokenStream {
     let (krate, tokens) = split_krate(input);
-    let placeholder = || scope_set_value(&krate, vec![market_all_value(&krate)]);
-    let (text, span) = match literal::string_literal(tokens, "scopes") {
+    let placeholder = || {
+        wrap(
+            &krate,
+            scope_set_value(&krate, vec![market_all_value(&krate)]),
+        )
+    };
+    let (text, span) = match literal::string_literal(tokens, macro_name) {
         Ok(found) => found,
         Err((message, span)) => {
             return error_with_placeholder(compile_error(&message, span), placeholder()).into();
         }
     };
-    match parse_set(&text) {
+    match parse(&text) {
         Ok(parsed) => {
             let scopes = parsed
                 .iter()
                 .map(|p| scope_tokens(&krate, p, &text))
                 .collect();
-            scope_set_value(&krate, scopes).into()
+            wrap(&krate, scope_set_value(&krate, scopes)).into()
         }
         Err(error) => {
             let message = format!("{error:#}");

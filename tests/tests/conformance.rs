@@ -8,7 +8,7 @@ use std::path::Path;
 
 use scope_core::ScopeSet;
 use serde::Deserialize;
-use support::{cargo, probe_crate};
+use support::{build_errors, probe_crate, run_bin};
 
 mod support;
 
@@ -83,14 +83,7 @@ fn compile_time_macro_agrees_with_every_vector() {
         );
     }
     source += "}\n";
-    std::fs::write(dir.join("src/bin/valid.rs"), source).unwrap();
-    let out = cargo(&dir, "valid", true);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let printed = String::from_utf8(out.stdout).unwrap();
+    let printed = run_bin(&dir, "valid", &source);
     let lines: Vec<&str> = printed.lines().collect();
     assert_eq!(lines.len(), valid.len());
     for (line, v) in lines.iter().zip(&valid) {
@@ -106,10 +99,7 @@ fn compile_time_macro_agrees_with_every_vector() {
         source += &format!("    let _: ScopeSet = scopes!({:?});\n", v.input);
     }
     source += "}\n";
-    std::fs::write(dir.join("src/bin/invalid.rs"), source).unwrap();
-    let out = cargo(&dir, "invalid", false);
-    assert!(!out.status.success());
-    let stderr = String::from_utf8(out.stderr).unwrap();
+    let stderr = build_errors(&dir, "invalid", &source);
     let errors = errors_by_line(&stderr);
     for (i, v) in invalid.iter().enumerate() {
         let expected = format!("{:#}", v.input.parse::<ScopeSet>().unwrap_err());

@@ -14,15 +14,8 @@ fn main() {
     println!("{EUROPE} | {STOREFRONT}");
 }
 "#;
-    std::fs::write(dir.join("src/bin/renamed.rs"), source).unwrap();
-    let out = support::cargo(&dir, "renamed", true);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
     assert_eq!(
-        String::from_utf8(out.stdout).unwrap(),
+        support::run_bin(&dir, "renamed", source),
         "market:code:europe | market:code:europe store:code:outlet_ny\n"
     );
 }

@@ -22,7 +22,7 @@ pub fn probe_crate(name: &str, dependency_name: &str) -> PathBuf {
 }
 
 /// `cargo build` (or `run`) of one binary of a probe crate, offline.
-pub fn cargo(dir: &Path, bin: &str, run: bool) -> Output {
+fn cargo(dir: &Path, bin: &str, run: bool) -> Output {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     Command::new(cargo)
         .arg(if run { "run" } else { "build" })
