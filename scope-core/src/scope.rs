@@ -5,7 +5,7 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::str::FromStr;
 
-use crate::grammar::{Key, Parsed, Resource, ScopeError, Selector, parse_scope};
+use crate::grammar::{Key, Parsed, Resource, ScopeError, Selector, form_of, parse_scope};
 use crate::value::Value;
 
 /// One access-token scope, checked against the grammar.
@@ -114,6 +114,24 @@ impl Scope {
                 }
             }
             Err(fault) => panic!("{}", fault.kind.summary()),
+        }
+    }
+
+    /// A scope the macros have already checked, its form numbered by the
+    /// grammar's `form_code`. Not API.
+    pub(crate) const fn from_form_code(form: u8, value: &'static str) -> Scope {
+        let Some((resource, selector)) = form_of(form) else {
+            panic!("not a scope form number: only scope_core's macros call this")
+        };
+        Scope {
+            __resource: resource,
+            __selector: selector,
+            // Decided by the form, not by `value.is_empty()`: each call costs
+            // the compiler's evaluator more than a `match` does.
+            __value: match selector {
+                Some(Selector::Id | Selector::Code) => Value::Static(value),
+                _ => Value::None,
+            },
         }
     }
 

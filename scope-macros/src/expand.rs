@@ -3,7 +3,7 @@
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
-use crate::grammar::{Resource, Selector};
+use crate::grammar::{Resource, Selector, form_code};
 
 /// A token stream under construction, with helpers for the few shapes we emit.
 pub(crate) struct Tokens(Vec<TokenTree>);
@@ -125,25 +125,64 @@ pub(crate) fn scope_value(
     out
 }
 
-/// `market:all` as a promotable struct literal: the placeholder value after an error.
-pub(crate) fn market_all_value(krate: &TokenTree) -> Tokens {
-    scope_value(krate, Resource::Market, Some(Selector::All), "")
+/// One checked scope, as the set macros write it: its form and its value (empty
+/// for `market:all` and the API scopes).
+pub(crate) struct ScopeParts<'a> {
+    pub(crate) resource: Resource,
+    pub(crate) selector: Option<Selector>,
+    pub(crate) value: &'a str,
 }
 
-/// `{krate}::ScopeSet::__from_macro(&[scopes…])`: the array is promoted to `'static`.
-pub(crate) fn scope_set_value(krate: &TokenTree, scopes: Vec<Tokens>) -> Tokens {
-    let mut items = Tokens::new();
-    for (i, scope) in scopes.into_iter().enumerate() {
-        if i > 0 {
-            items.punct(',');
+/// `market:all`: the placeholder set after an error.
+pub(crate) const MARKET_ALL: ScopeParts<'static> = ScopeParts {
+    resource: Resource::Market,
+    selector: Some(Selector::All),
+    value: "",
+};
+
+/// A checked set as a constant expression. Up to three scopes:
+/// `{krate}::ScopeSet::__from_macroN(form, "value", …)`, a `const fn` call that
+/// the compiler checks in less than half the time struct literals take. More:
+/// `{krate}::ScopeSet::__from_macro(&[struct literals…])`, promoted to `'static`.
+pub(crate) fn scope_set_value(krate: &TokenTree, scopes: &[ScopeParts]) -> Tokens {
+    let mut args = Tokens::new();
+    let name = match scopes.len() {
+        1 => "__from_macro1",
+        2 => "__from_macro2",
+        3 => "__from_macro3",
+        _ => {
+            let mut items = Tokens::new();
+            for (i, scope) in scopes.iter().enumerate() {
+                if i > 0 {
+                    items.punct(',');
+                }
+                items.extend(scope_value(
+                    krate,
+                    scope.resource,
+                    scope.selector,
+                    scope.value,
+                ));
+            }
+            args.punct('&').group(Delimiter::Bracket, items);
+            let mut out = Tokens::new();
+            out.path(krate, "ScopeSet", "__from_macro")
+                .group(Delimiter::Parenthesis, args);
+            return out;
         }
-        items.extend(scope);
+    };
+    for (i, scope) in scopes.iter().enumerate() {
+        if i > 0 {
+            args.punct(',');
+        }
+        // Every pair the grammar makes has a number; `market:all` stands in otherwise.
+        let code = form_code(scope.resource, scope.selector).unwrap_or(2);
+        args.push(Literal::u8_unsuffixed(code))
+            .punct(',')
+            .push(Literal::string(scope.value));
     }
-    let mut arg = Tokens::new();
-    arg.punct('&').group(Delimiter::Bracket, items);
     let mut out = Tokens::new();
-    out.path(krate, "ScopeSet", "__from_macro")
-        .group(Delimiter::Parenthesis, arg);
+    out.path(krate, "ScopeSet", name)
+        .group(Delimiter::Parenthesis, args);
     out
 }
 

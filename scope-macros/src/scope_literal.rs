@@ -3,7 +3,8 @@
 use proc_macro::{TokenStream, TokenTree};
 
 use crate::expand::{
-    Tokens, compile_error, error_with_placeholder, market_all_value, scope_set_value, scope_value,
+    MARKET_ALL, ScopeParts, Tokens, compile_error, error_with_placeholder, scope_set_value,
+    scope_value,
 };
 use crate::grammar::{Key, Parsed, ScopeError, check_set, parse_scope, parse_set_item};
 use crate::literal;
@@ -56,12 +57,7 @@ pub(crate) fn expand_set(
     wrap: fn(&TokenTree, Tokens) -> Tokens,
 ) -> TokenStream {
     let (krate, tokens) = split_krate(input);
-    let placeholder = || {
-        wrap(
-            &krate,
-            scope_set_value(&krate, vec![market_all_value(&krate)]),
-        )
-    };
+    let placeholder = || wrap(&krate, scope_set_value(&krate, &[MARKET_ALL]));
     let (text, span) = match literal::string_literal(tokens, macro_name) {
         Ok(found) => found,
         Err((message, span)) => {
@@ -70,11 +66,8 @@ pub(crate) fn expand_set(
     };
     match parse(&text) {
         Ok(parsed) => {
-            let scopes = parsed
-                .iter()
-                .map(|p| scope_tokens(&krate, p, &text))
-                .collect();
-            wrap(&krate, scope_set_value(&krate, scopes)).into()
+            let scopes: Vec<ScopeParts> = parsed.iter().map(|p| scope_parts(p, &text)).collect();
+            wrap(&krate, scope_set_value(&krate, &scopes)).into()
         }
         Err(error) => {
             let message = format!("{error:#}");
@@ -103,7 +96,16 @@ pub(crate) fn parse_set(text: &str) -> Result<Vec<Parsed>, ScopeError> {
     Ok(parsed)
 }
 
-pub(crate) fn scope_tokens(krate: &TokenTree, parsed: &Parsed, text: &str) -> Tokens {
-    let value = text.get(parsed.value_start..parsed.end).unwrap_or_default();
-    scope_value(krate, parsed.resource, parsed.selector, value)
+/// The form and value of a scope parsed from `text`.
+pub(crate) fn scope_parts<'a>(parsed: &Parsed, text: &'a str) -> ScopeParts<'a> {
+    ScopeParts {
+        resource: parsed.resource,
+        selector: parsed.selector,
+        value: text.get(parsed.value_start..parsed.end).unwrap_or_default(),
+    }
+}
+
+fn scope_tokens(krate: &TokenTree, parsed: &Parsed, text: &str) -> Tokens {
+    let parts = scope_parts(parsed, text);
+    scope_value(krate, parts.resource, parts.selector, parts.value)
 }

@@ -14,6 +14,8 @@ mod suggest;
 
 pub use error::{ErrorKind, ScopeError};
 pub use form::{Resource, Selector};
+#[allow(unused_imports)] // `form_code` is for scope-macros, `form_of` for scope-core
+pub(crate) use form::{form_code, form_of};
 pub(crate) use parse::{Fault, Key, Parsed, parse_scope, parse_set_item, set_conflict};
 pub(crate) use sales_channel::SalesChannelRule;
 pub(crate) use set::{Conflict, SetScreen, check_set};

@@ -11,9 +11,9 @@
 use proc_macro::{Ident, Span, TokenStream, TokenTree};
 
 use super::valid::{Body, Model, Scopes, VariantModel};
-use crate::expand::{market_all_value, scope_set_value};
+use crate::expand::{MARKET_ALL, ScopeParts, scope_set_value};
 use crate::sales_channel::sales_channel_value;
-use crate::scope_literal::scope_tokens;
+use crate::scope_literal::scope_parts;
 
 const ALIAS: &str = "__scope_core";
 
@@ -154,15 +154,15 @@ fn produced(model: &Model) -> &'static str {
 /// `market:all` in place of faulty text.
 fn value(model: &Model, scopes: Option<&Scopes>) -> String {
     let krate = TokenTree::from(Ident::new(ALIAS, Span::call_site()));
-    let values = match scopes {
+    let values: Vec<ScopeParts> = match scopes {
         Some(scopes) => scopes
             .parsed
             .iter()
-            .map(|p| scope_tokens(&krate, p, &scopes.text))
+            .map(|p| scope_parts(p, &scopes.text))
             .collect(),
-        None => vec![market_all_value(&krate)],
+        None => vec![MARKET_ALL],
     };
-    let set = scope_set_value(&krate, values);
+    let set = scope_set_value(&krate, &values);
     let value = if model.sales_channel {
         sales_channel_value(&krate, set)
     } else {

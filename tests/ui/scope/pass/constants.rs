@@ -13,6 +13,10 @@ static METRICS: Scope = scope!(r#"metrics-api"#);
 const STOREFRONT: ScopeSet = scopes!("market:code:europe stock_location:code:eu_warehouse");
 static APIS: ScopeSet = scopes!("provisioning-api metrics-api");
 const ESCAPED: Scope = scope!("market:code:\x65u\u{72}ope");
+// Sets of up to three scopes and longer ones are written differently; both are constants.
+const ONE: ScopeSet = scopes!("market:all");
+const THREE: ScopeSet = scopes!("market:id:xYZkjABcde store:code:outlet_ny stock_location:id:WLgbSXqyoZ");
+static FOUR: ScopeSet = scopes!("market:code:europe store:id:bGvCXzYgNB stock_location:code:eu_warehouse market:all");
 
 fn main() {
     assert_eq!(MARKET_ID.to_string(), "market:id:xYZkjABcde");
@@ -28,7 +32,19 @@ fn main() {
     assert_eq!(ESCAPED, MARKET_CODE);
     assert_eq!(MARKET_ID.resource(), Resource::Market);
     assert_eq!(STORE_CODE.selector(), Some(Selector::Code));
+    for (set, text) in [
+        (&ONE, "market:all"),
+        (&THREE, "market:id:xYZkjABcde store:code:outlet_ny stock_location:id:WLgbSXqyoZ"),
+        (&FOUR, "market:code:europe store:id:bGvCXzYgNB stock_location:code:eu_warehouse market:all"),
+        (&APIS, "provisioning-api metrics-api"),
+    ] {
+        assert_eq!(*set, text.parse::<ScopeSet>().unwrap());
+        assert_eq!(set.to_string(), text);
+    }
     // And as plain expressions.
     let local = scopes!("market:code:usa");
     assert!(local.has_market_or_store());
+    let four = scopes!("store:code:outlet_ny market:id:xYZkjABcde stock_location:id:WLgbSXqyoZ market:all");
+    assert_eq!(four.len(), 4);
+    assert!(four.contains(&scope!("market:id:xYZkjABcde")));
 }
