@@ -3,14 +3,16 @@
 
 Builds three crates of 1000 constants each: plain string constants, `uuid::uuid!`
 constants (const-evaluated) and `scope_core::scopes!` constants. Dependencies are
-built first; then each crate alone is rebuilt several times with
-CARGO_INCREMENTAL=0 and the median is taken. Also reports the clean build time
-of scope-macros itself.
+built first; then each crate alone is rebuilt several times, in turn, with
+CARGO_INCREMENTAL=0, and the median is taken. CPU time (user + system of cargo
+and rustc) is the figure to compare: wall-clock time, also printed, swings when
+other work shares the machine. Also reports the clean build time of scope-macros.
 
     python3 scripts/compile_cost.py [--runs 5] [--count 1000]
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -47,9 +49,19 @@ def write_workspace(dir: Path, count: int) -> None:
 
 
 def timed(cmd, cwd, env) -> float:
+    """Wall-clock seconds of `cmd`."""
     start = time.perf_counter()
     subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - start
+
+
+def cpu_timed(cmd, cwd, env) -> float:
+    """CPU seconds (user + system) that `cmd` and its children (cargo, rustc) used:
+    steadier than wall-clock time when other work shares the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def main() -> None:
@@ -62,18 +74,24 @@ def main() -> None:
         dir = Path(tmp)
         write_workspace(dir, args.count)
         subprocess.run(["cargo", "build", "--quiet", "--workspace"], cwd=dir, env=env, check=True)
-        medians = {}
-        for kind in ["strings", "uuid", "scopes"]:
-            times = []
-            for _ in range(args.runs):
+        kinds = ["strings", "uuid", "scopes"]
+        wall = {kind: [] for kind in kinds}
+        cpu = {kind: [] for kind in kinds}
+        # Round-robin, so that drift in the machine's load hits every kind alike.
+        for _ in range(args.runs):
+            for kind in kinds:
                 (dir / kind / "src" / "lib.rs").touch()
-                times.append(timed(["cargo", "build", "--quiet", "-p", f"cost-{kind}"], dir, env))
-            medians[kind] = statistics.median(times)
-            print(f"{kind:>8}: median {medians[kind] * 1000:8.1f} ms over {args.runs} runs of {args.count} constants")
-        base = medians["strings"]
-        per = {k: (medians[k] - base) / args.count * 1e6 for k in ["uuid", "scopes"]}
-        print(f"per invocation over plain strings: uuid! {per['uuid']:.1f} µs, scopes! {per['scopes']:.1f} µs "
-              f"({per['scopes'] / per['uuid']:.2f}x uuid!; target at most 0.25x)")
+                cmd = ["cargo", "build", "--quiet", "-p", f"cost-{kind}"]
+                start = time.perf_counter()
+                cpu[kind].append(cpu_timed(cmd, dir, env))
+                wall[kind].append(time.perf_counter() - start)
+        for name, samples in [("CPU time", cpu), ("wall time", wall)]:
+            medians = {kind: statistics.median(samples[kind]) for kind in kinds}
+            print(f"{name}, median of {args.runs} builds of {args.count} constants: "
+                  + ", ".join(f"{kind} {medians[kind] * 1000:.1f} ms" for kind in kinds))
+            per = {k: (medians[k] - medians["strings"]) / args.count * 1e6 for k in ["uuid", "scopes"]}
+            print(f"  per invocation over plain strings: uuid! {per['uuid']:.1f} µs, scopes! {per['scopes']:.1f} µs "
+                  f"({per['scopes'] / per['uuid']:.2f}x uuid!; target at most 0.25x)")
 
         # The macro crate's own clean build, as every user pays it.
         target = dir / "macro-target"
