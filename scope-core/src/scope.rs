@@ -65,6 +65,14 @@ impl Scope {
     /// ```
     pub const MARKET_ALL: Scope = Scope::from_static("market:all");
 
+    /// What fills the unused slots of a set's inline storage: never seen, since
+    /// only the slots in use are read. Its empty inline value is filled in place.
+    pub(crate) const SLOT: Scope = Scope {
+        __resource: Resource::Market,
+        __selector: Some(Selector::All),
+        __value: Value::EMPTY_INLINE,
+    };
+
     /// `provisioning-api`: the Provisioning API.
     ///
     /// ```
@@ -148,6 +156,21 @@ impl Scope {
             __resource: parsed.resource,
             __selector: parsed.selector,
             __value: value,
+        }
+    }
+
+    /// Makes this scope the one `parsed` found in `input`, in place (see
+    /// [`Value::set_copy_of`]).
+    #[inline]
+    pub(crate) fn set_from_parsed(&mut self, parsed: &Parsed, input: &str) {
+        self.__resource = parsed.resource;
+        self.__selector = parsed.selector;
+        match parsed.selector {
+            Some(Selector::Id | Selector::Code) => {
+                self.__value
+                    .set_copy_of(input, parsed.value_start, parsed.end)
+            }
+            _ => self.__value = Value::None,
         }
     }
 

@@ -1,6 +1,7 @@
 //! Storage for a set's scopes: borrowed from a constant, inline for small sets,
 //! or on the heap. Inline storage lets a typical set parse without allocating.
 
+use crate::grammar::Parsed;
 use crate::scope::Scope;
 
 /// Sets of up to this many scopes are stored inline. Three keeps a `ScopeSet` at
@@ -18,12 +19,26 @@ pub(crate) enum ScopeList {
 }
 
 impl ScopeList {
-    /// An empty list that grows inline first.
+    /// An empty list that grows inline first. Its free slots hold an empty
+    /// inline value, so that [`ScopeList::push_parsed`] can fill them in place.
     #[inline]
     pub(crate) fn new() -> ScopeList {
         ScopeList::Inline {
             len: 0,
-            items: [const { Scope::MARKET_ALL }; INLINE],
+            items: [const { Scope::SLOT }; INLINE],
+        }
+    }
+
+    /// Appends the scope `parsed` found in `input`, written straight into a
+    /// free inline slot when there is one: cheaper than building it and moving it in.
+    #[inline]
+    pub(crate) fn push_parsed(&mut self, parsed: &Parsed, input: &str) {
+        match self {
+            ScopeList::Inline { len, items } if usize::from(*len) < INLINE => {
+                items[usize::from(*len)].set_from_parsed(parsed, input);
+                *len += 1;
+            }
+            _ => self.push(Scope::from_parsed(parsed, input)),
         }
     }
 

@@ -341,7 +341,7 @@ impl FromStr for ScopeSet {
             match parse_set_item(bytes, pos) {
                 Ok((parsed, next)) => {
                     screen.see(&parsed);
-                    set.scopes.push(Scope::from_parsed(&parsed, text));
+                    set.scopes.push_parsed(&parsed, text);
                     match next {
                         Some(next) => pos = next,
                         None => break,

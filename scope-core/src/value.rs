@@ -43,6 +43,27 @@ impl Value {
         }
     }
 
+    /// An empty inline value: the placeholder in unused slots of a set, which
+    /// [`Value::set_copy_of`] then fills in place.
+    pub(crate) const EMPTY_INLINE: Value = Value::Inline {
+        len: 0,
+        bytes: [0; INLINE],
+    };
+
+    /// Makes this value a copy of `input[start..end]`, writing into its inline
+    /// bytes where it can instead of building a value and moving it in: this
+    /// runs for every scope of every set parsed.
+    #[inline]
+    pub(crate) fn set_copy_of(&mut self, input: &str, start: usize, end: usize) {
+        match (self, input.as_bytes().get(start..end)) {
+            (Value::Inline { len, bytes }, Some(value)) if value.len() <= INLINE => {
+                copy_short(bytes, value);
+                *len = value.len() as u8;
+            }
+            (this, _) => *this = Value::copy_of(input, start, end),
+        }
+    }
+
     /// The value's bytes, without the UTF-8 check `as_str` needs (for comparisons).
     pub(crate) const fn as_bytes(&self) -> &[u8] {
         match self {
@@ -102,6 +123,23 @@ impl fmt::Debug for Value {
 #[cfg(test)]
 mod tests {
     use super::{INLINE, Value};
+
+    #[test]
+    fn filling_in_place_replaces_the_value_exactly() {
+        let source: String = ('a'..='z').chain('A'..='Z').collect();
+        for len in 0..=INLINE + 1 {
+            for mut value in [
+                Value::EMPTY_INLINE,
+                Value::None,
+                Value::copy_of(&source, 0, 40),
+            ] {
+                // A longer value first, so stale bytes would show.
+                value.set_copy_of(&source, 10, 10 + INLINE);
+                value.set_copy_of(&source, 3, len + 3);
+                assert_eq!(value.as_str(), &source[3..len + 3], "length {len}");
+            }
+        }
+    }
 
     #[test]
     fn every_inline_length_copies_exactly() {
