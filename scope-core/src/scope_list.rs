@@ -23,10 +23,13 @@ impl ScopeList {
     /// inline value, so that [`ScopeList::push_parsed`] can fill them in place.
     #[inline]
     pub(crate) fn new() -> ScopeList {
-        ScopeList::Inline {
+        // One constant for the whole list: the compiler copies it in a few
+        // aligned moves, where building the slots one by one shuffled bytes.
+        const EMPTY: ScopeList = ScopeList::Inline {
             len: 0,
-            items: [const { Scope::SLOT }; INLINE],
-        }
+            items: [Scope::SLOT; INLINE],
+        };
+        EMPTY
     }
 
     /// Appends the scope `parsed` found in `input`, written straight into a
