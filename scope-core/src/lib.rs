@@ -92,7 +92,7 @@ macro_rules! scope {
     };
 }
 
-/// A [`ScopeSet`] checked when the program compiles: a constant expression: nothing is parsed or checked at run time.
+/// A [`ScopeSet`] checked when the program compiles. It is a constant expression, so nothing is parsed or checked at run time.
 ///
 /// The literal holds one or more scopes separated by single spaces and follows
 /// the rules of [`ScopeSet`], exactly as `str::parse` does. A bad literal fails

@@ -220,7 +220,7 @@ mod serde_impls {
     }
 }
 
-/// A [`SalesChannelScopes`] checked when the program compiles: a constant expression: nothing is parsed or checked at run time.
+/// A [`SalesChannelScopes`] checked when the program compiles. It is a constant expression, so nothing is parsed or checked at run time.
 ///
 /// The literal follows the grammar of [`ScopeSet`], exactly as
 /// [`scopes!`](crate::scopes) does, and then the sales-channel rule: sales
