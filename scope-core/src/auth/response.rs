@@ -33,12 +33,25 @@ impl Head {
                 .get(name)
                 .and_then(|value: &reqwest::header::HeaderValue| value.to_str().ok())
         };
+        let status = status.as_u16();
+        // Only the headers an answer of this status can need: a token
+        // response (2xx) looks up two, not four.
+        let redirect = (300..400).contains(&status);
+        let error = !redirect && !(200..300).contains(&status);
         Head {
-            status: status.as_u16(),
-            retry_after: text(RETRY_AFTER).and_then(parse_retry_after),
+            status,
+            retry_after: if error {
+                text(RETRY_AFTER).and_then(parse_retry_after)
+            } else {
+                None
+            },
             // Kept raw; made safe to show only when an error needs them.
             content_type: headers.get(CONTENT_TYPE).cloned(),
-            location: headers.get(LOCATION).cloned(),
+            location: if redirect {
+                headers.get(LOCATION).cloned()
+            } else {
+                None
+            },
             content_length: text(CONTENT_LENGTH).and_then(|value| value.trim().parse().ok()),
         }
     }
