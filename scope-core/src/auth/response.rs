@@ -14,6 +14,7 @@ use secrecy::ExposeSecret;
 use serde::Deserialize;
 use serde::de::{self, Deserializer, Visitor};
 
+use super::request::for_each_scope_part;
 use super::{ApiError, AuthError, Credentials, DecodeError, Token};
 use crate::ScopeSet;
 
@@ -227,14 +228,17 @@ pub(crate) fn failure(head: &Head, body: &[u8], secrets: &[&str]) -> AuthError {
     }
 }
 
-/// A success body, as documented; unknown fields are ignored.
-#[derive(Deserialize)]
+/// A success body, as documented; unknown fields are ignored. Strings borrow
+/// from the body unless they hold escapes.
+#[derive(Deserialize, Default)]
 struct WireToken<'a> {
-    access_token: Option<String>,
+    #[serde(borrow)]
+    access_token: Option<Cow<'a, str>>,
     #[serde(borrow)]
     token_type: Option<Cow<'a, str>>,
     expires_in: Option<Integer>,
-    scope: Option<String>,
+    #[serde(borrow)]
+    scope: Option<Cow<'a, str>>,
     created_at: Option<Integer>,
 }
 
@@ -248,9 +252,14 @@ fn decode_token(
     if body.is_empty() {
         return fail("the body is empty".into());
     }
-    let wire: WireToken<'_> = match serde_json::from_slice(body) {
-        Ok(wire) => wire,
-        Err(err) => return fail(json_error_reason(&err)),
+    // The usual answer is read in one pass; serde_json reads anything else,
+    // and says what is wrong with it.
+    let (wire, token_checked) = match plain::token_response(body) {
+        Some(wire) => (wire, true),
+        None => match serde_json::from_slice::<WireToken<'_>>(body) {
+            Ok(wire) => (wire, false),
+            Err(err) => return fail(json_error_reason(&err)),
+        },
     };
     let Some(access_token) = wire.access_token else {
         return fail("it has no `access_token`".into());
@@ -258,17 +267,14 @@ fn decode_token(
     if access_token.is_empty() {
         return fail("its `access_token` is empty".into());
     }
-    // A token goes into an `Authorization` header later: refuse what cannot.
-    // Without short-circuit, so the check vectorizes over a long JWT.
-    let graphic = access_token
-        .bytes()
-        .fold(true, |ok, b| ok & (b.wrapping_sub(0x21) < 0x5e));
-    if !graphic {
+    // A token goes into an `Authorization` header later: refuse what cannot
+    // (the one-pass reader took only visible ASCII already).
+    if !token_checked && !is_visible_ascii(access_token.as_bytes()) {
         return fail(
             "its `access_token` holds characters that cannot be sent in an HTTP header".into(),
         );
     }
-    let token_type = wire.token_type.unwrap_or(Cow::Borrowed("bearer"));
+    let token_type = wire.token_type.as_deref().unwrap_or("bearer");
     if !token_type.eq_ignore_ascii_case("bearer") {
         // Not shown: a broken server could put anything there, a token included.
         return fail(format!(
@@ -290,41 +296,282 @@ fn decode_token(
         Some(Integer(seconds)) => seconds,
         None => unix_now(),
     };
-    let scope = wire.scope.unwrap_or_default();
+    let scope = wire.scope.as_deref().unwrap_or("");
     // The server usually grants the scope asked for: reuse it instead of parsing.
     let scopes = match requested {
-        Some(requested) if same_text(requested, &scope) => Some(requested.clone()),
+        Some(requested) if same_text(requested, scope) => Some(requested.clone()),
         _ => scope.parse().ok(),
     };
+    // The usual type, as the server usually spells it, needs no copy.
+    let token_type = if token_type == "bearer" {
+        Cow::Borrowed("bearer")
+    } else {
+        Cow::Owned(token_type.to_owned())
+    };
     Ok(Token::from_parts_with_scopes(
-        access_token,
-        token_type.into_owned(),
+        access_token.into_owned(),
+        token_type,
         expires_in,
-        scope,
+        scope.to_owned(),
         scopes,
         created_at,
         expires_at,
     ))
 }
 
-/// Whether a scope set's text is exactly `text`, without building a string.
-fn same_text(set: &ScopeSet, text: &str) -> bool {
-    struct Compare<'a>(&'a str);
+/// Whether every byte is visible ASCII (`!` to `~`): what an HTTP header
+/// value can carry. Without short-circuit, so it vectorizes over a long JWT.
+fn is_visible_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (b.wrapping_sub(0x21) < 0x5e))
+}
 
-    impl fmt::Write for Compare<'_> {
-        fn write_str(&mut self, part: &str) -> fmt::Result {
-            match self.0.strip_prefix(part) {
-                Some(rest) => {
-                    self.0 = rest;
-                    Ok(())
+/// A one-pass reader for token responses of the usual form: one flat JSON
+/// object whose strings are printable ASCII without escapes, whose numbers
+/// are plain whole numbers, with no field twice.
+///
+/// It gives up (`None`) on anything else: an escape, a byte outside printable
+/// ASCII, a nested value, a fraction or exponent, a negative number, a
+/// repeated field, any syntax error. `serde_json` then reads the body, so what
+/// is accepted, and every error, is exactly what `serde_json` makes of it:
+/// this reader only ever returns what `serde_json` would have.
+mod plain {
+    use std::borrow::Cow;
+
+    use super::{Integer, WireToken};
+
+    /// Reads a token response; `None` to leave it to `serde_json`.
+    pub(super) fn token_response(body: &[u8]) -> Option<WireToken<'_>> {
+        let mut reader = Reader { bytes: body, at: 0 };
+        let mut wire = WireToken::default();
+        reader.expect(b'{')?;
+        if reader.peek()? == b'}' {
+            reader.at += 1;
+        } else {
+            loop {
+                reader.expect(b'"')?;
+                let field = reader.field_name()?;
+                reader.expect(b':')?;
+                match field {
+                    Field::AccessToken => {
+                        text_field(&mut wire.access_token, reader.string_or_null::<0x21>()?)?
+                    }
+                    Field::TokenType => {
+                        text_field(&mut wire.token_type, reader.string_or_null::<0x20>()?)?
+                    }
+                    Field::Scope => text_field(&mut wire.scope, reader.string_or_null::<0x20>()?)?,
+                    Field::ExpiresIn => {
+                        number_field(&mut wire.expires_in, reader.integer_or_null()?)?
+                    }
+                    Field::CreatedAt => {
+                        number_field(&mut wire.created_at, reader.integer_or_null()?)?
+                    }
+                    _ => reader.skip_value()?,
                 }
-                None => Err(fmt::Error),
+                match reader.peek()? {
+                    b',' => reader.at += 1,
+                    b'}' => {
+                        reader.at += 1;
+                        break;
+                    }
+                    _ => return None,
+                }
+            }
+        }
+        reader.skip_whitespace();
+        (reader.at == body.len()).then_some(wire)
+    }
+
+    /// The fields of a token response, and any other.
+    #[derive(Clone, Copy)]
+    enum Field {
+        AccessToken,
+        TokenType,
+        ExpiresIn,
+        Scope,
+        CreatedAt,
+        Other,
+    }
+
+    const FIELDS: [(&str, Field); 5] = [
+        ("access_token\"", Field::AccessToken),
+        ("token_type\"", Field::TokenType),
+        ("expires_in\"", Field::ExpiresIn),
+        ("scope\"", Field::Scope),
+        ("created_at\"", Field::CreatedAt),
+    ];
+
+    /// A field read once; a second time (an error for serde) gives up.
+    fn text_field<'a>(field: &mut Option<Cow<'a, str>>, value: Option<&'a str>) -> Option<()> {
+        if field.is_some() {
+            return None;
+        }
+        *field = value.map(Cow::Borrowed);
+        Some(())
+    }
+
+    fn number_field(field: &mut Option<Integer>, value: Option<i64>) -> Option<()> {
+        if field.is_some() {
+            return None;
+        }
+        *field = value.map(Integer);
+        Some(())
+    }
+
+    struct Reader<'a> {
+        bytes: &'a [u8],
+        at: usize,
+    }
+
+    impl<'a> Reader<'a> {
+        fn skip_whitespace(&mut self) {
+            while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.bytes.get(self.at) {
+                self.at += 1;
+            }
+        }
+
+        /// The next byte that is not whitespace, not consumed.
+        fn peek(&mut self) -> Option<u8> {
+            self.skip_whitespace();
+            self.bytes.get(self.at).copied()
+        }
+
+        fn expect(&mut self, byte: u8) -> Option<()> {
+            if self.peek()? != byte {
+                return None;
+            }
+            self.at += 1;
+            Some(())
+        }
+
+        /// The rest of a string whose opening quote was read: bytes from `LOW`
+        /// to `~`, but no quote and no backslash, up to the closing quote.
+        fn string<const LOW: u8>(&mut self) -> Option<&'a [u8]> {
+            let start = self.at;
+            let end = start + plain_prefix::<LOW>(&self.bytes[start..]);
+            if self.bytes.get(end) != Some(&b'"') {
+                return None;
+            }
+            self.at = end + 1;
+            Some(&self.bytes[start..end])
+        }
+
+        /// The name of a field whose opening quote was read: a known one is
+        /// recognized with its closing quote, any other is read as a string.
+        fn field_name(&mut self) -> Option<Field> {
+            let rest = &self.bytes[self.at..];
+            for (name, field) in FIELDS {
+                if rest.starts_with(name.as_bytes()) {
+                    self.at += name.len();
+                    return Some(field);
+                }
+            }
+            self.string::<0x20>().map(|_| Field::Other)
+        }
+
+        /// A string or `null` (`Some(None)`); `None` to give up.
+        fn string_or_null<const LOW: u8>(&mut self) -> Option<Option<&'a str>> {
+            Some(match self.peek()? {
+                b'"' => {
+                    self.at += 1;
+                    // ASCII, as read: this cannot fail.
+                    Some(std::str::from_utf8(self.string::<LOW>()?).ok()?)
+                }
+                b'n' => {
+                    self.literal("null")?;
+                    None
+                }
+                _ => return None,
+            })
+        }
+
+        /// A whole number of at most 18 digits, without sign or leading zero.
+        fn integer(&mut self) -> Option<i64> {
+            let digits = &self.bytes[self.at..];
+            let mut value: i64 = 0;
+            let mut len = 0;
+            while let Some(&digit @ b'0'..=b'9') = digits.get(len) {
+                if len == 18 {
+                    return None;
+                }
+                value = value * 10 + i64::from(digit - b'0');
+                len += 1;
+            }
+            if len == 0 || (len > 1 && digits[0] == b'0') {
+                return None;
+            }
+            self.at += len;
+            Some(value)
+        }
+
+        fn integer_or_null(&mut self) -> Option<Option<i64>> {
+            Some(match self.peek()? {
+                b'0'..=b'9' => Some(self.integer()?),
+                b'n' => {
+                    self.literal("null")?;
+                    None
+                }
+                _ => return None,
+            })
+        }
+
+        fn literal(&mut self, word: &str) -> Option<()> {
+            if !self.bytes[self.at..].starts_with(word.as_bytes()) {
+                return None;
+            }
+            self.at += word.len();
+            Some(())
+        }
+
+        /// Skips the value of a field nobody reads: a plain string, whole
+        /// number, `true`, `false` or `null`.
+        fn skip_value(&mut self) -> Option<()> {
+            match self.peek()? {
+                b'"' => {
+                    self.at += 1;
+                    self.string::<0x20>().map(drop)
+                }
+                b'0'..=b'9' => self.integer().map(drop),
+                b't' => self.literal("true"),
+                b'f' => self.literal("false"),
+                b'n' => self.literal("null"),
+                _ => None,
             }
         }
     }
 
-    let mut compare = Compare(text);
-    fmt::write(&mut compare, format_args!("{set}")).is_ok() && compare.0.is_empty()
+    /// How many leading bytes are from `LOW` to `~` and neither `"` nor `\\`.
+    /// Thirty-two bytes at a time while they all are, without branches
+    /// inside, so a long token is checked in vector steps.
+    fn plain_prefix<const LOW: u8>(bytes: &[u8]) -> usize {
+        let plain = |b: u8| (b.wrapping_sub(LOW) <= b'~' - LOW) & (b != b'"') & (b != b'\\');
+        let mut len = 0;
+        while let Some(Ok::<&[u8; 32], _>(chunk)) = bytes.get(len..len + 32).map(TryInto::try_into)
+        {
+            let mut bad = 0u8;
+            for &b in chunk {
+                bad |= u8::from(!plain(b));
+            }
+            if bad != 0 {
+                break;
+            }
+            len += 32;
+        }
+        len + bytes[len..].iter().take_while(|&&b| plain(b)).count()
+    }
+}
+
+/// Whether a scope set's text is exactly `text`, without building a string.
+fn same_text(set: &ScopeSet, text: &str) -> bool {
+    let mut rest = text.as_bytes();
+    for_each_scope_part(set, |piece| match rest.strip_prefix(piece.as_bytes()) {
+        Some(after) => {
+            rest = after;
+            true
+        }
+        None => false,
+    }) && rest.is_empty()
 }
 
 /// What was wrong with a body serde could not read, without a byte of it.
@@ -572,6 +819,170 @@ mod tests {
         }
         assert_eq!(three.bytes(), b"abcdef");
         assert!(three.push(b"ghijk".to_vec(), &head).is_err());
+    }
+
+    /// What a reading of a token response found, to compare two readings.
+    type Fields = (
+        Option<String>,
+        Option<String>,
+        Option<i64>,
+        Option<String>,
+        Option<i64>,
+    );
+
+    fn fields(wire: &WireToken<'_>) -> Fields {
+        (
+            wire.access_token.as_deref().map(str::to_owned),
+            wire.token_type.as_deref().map(str::to_owned),
+            wire.expires_in.as_ref().map(|Integer(value)| *value),
+            wire.scope.as_deref().map(str::to_owned),
+            wire.created_at.as_ref().map(|Integer(value)| *value),
+        )
+    }
+
+    /// The one-pass reader either gives up or finds what serde_json finds.
+    fn check_plain_agrees(body: &[u8]) -> bool {
+        let Some(plain) = plain::token_response(body) else {
+            return false;
+        };
+        let serde = serde_json::from_slice::<WireToken<'_>>(body).unwrap_or_else(|err| {
+            panic!(
+                "the one-pass reader accepted what serde_json refuses ({err}): {}",
+                String::from_utf8_lossy(body)
+            )
+        });
+        assert_eq!(
+            fields(&plain),
+            fields(&serde),
+            "{}",
+            String::from_utf8_lossy(body)
+        );
+        true
+    }
+
+    #[test]
+    fn the_one_pass_reader_reads_usual_answers() {
+        for body in [
+            r#"{"access_token":"eyJhbGciOiJSUzUxMiJ9.e30.c2ln","token_type":"bearer","expires_in":14400,"scope":"market:code:europe","created_at":1732800000}"#,
+            "{ \"access_token\" : \"a.b.c\" ,\n\t\"token_type\":\"Bearer\",\r\n\"expires_in\":0 } \n",
+            r#"{"scope":"market:all stock_location:id:abc","expires_in":7200,"access_token":"x"}"#,
+            r#"{"access_token":"x","expires_in":1,"token_type":null,"scope":null,"created_at":null}"#,
+            r#"{"access_token":"x","expires_in":1,"owner_id":"abc","refresh":null,"n":12,"t":true,"f":false,"s":"a b"}"#,
+            r#"{"access_token":"","expires_in":999999999999999999}"#,
+            r#"{"scopes":"x","access_token_":"y","scope ":"z","expires_in":5}"#,
+            r#"{}"#,
+        ] {
+            assert!(check_plain_agrees(body.as_bytes()), "gave up on {body}");
+        }
+    }
+
+    #[test]
+    fn the_one_pass_reader_leaves_the_rest_to_serde_json() {
+        let token = "x".repeat(100);
+        for body in [
+            String::new(),
+            " ".into(),
+            "[]".into(),
+            "null".into(),
+            "{".into(),
+            r#"{"access_token":"x""#.into(),
+            r#"{"access_token":"x","expires_in":1"#.into(),
+            r#"{"access_token":"x",}"#.into(),
+            r#"{"access_token":"x" "expires_in":1}"#.into(),
+            r#"{"access_token":"x"}x"#.into(),
+            r#"{"access_token":"x"}{}"#.into(),
+            "\u{feff}{}".into(),
+            r#"{"access_token":"a\/b","expires_in":1}"#.into(),
+            r#"{"access_token":"a b","expires_in":1}"#.into(),
+            r#"{"access_token":"ü","expires_in":1}"#.into(),
+            "{\"access_token\":\"a\u{7f}\",\"expires_in\":1}".into(),
+            "{\"access_token\":\"a\tb\",\"expires_in\":1}".into(),
+            r#"{"access_token":1,"expires_in":1}"#.into(),
+            r#"{"access_token":"x","access_token":"y","expires_in":1}"#.into(),
+            r#"{"access_token":"x","expires_in":1,"expires_in":2}"#.into(),
+            r#"{"access_token":"x","expires_in":-1}"#.into(),
+            r#"{"access_token":"x","expires_in":01}"#.into(),
+            r#"{"access_token":"x","expires_in":1.0}"#.into(),
+            r#"{"access_token":"x","expires_in":1e3}"#.into(),
+            r#"{"access_token":"x","expires_in":"7200"}"#.into(),
+            r#"{"access_token":"x","expires_in":9999999999999999999}"#.into(),
+            r#"{"access_token":"x","expires_in":1,"other":{"a":1}}"#.into(),
+            r#"{"access_token":"x","expires_in":1,"other":[1]}"#.into(),
+            r#"{"access_token":"x","expires_in":1,"other":nul}"#.into(),
+            r#"{"access_token":"x","expires_in":1,"other":truth}"#.into(),
+            r#"{"acc\u0065ss_token":"x","expires_in":1}"#.into(),
+            r#"{"scope":"market:code:\u0065urope","access_token":"x","expires_in":1}"#.into(),
+            format!(r#"{{"access_token":"{token}\"{token}","expires_in":1}}"#),
+        ] {
+            assert!(
+                !check_plain_agrees(body.as_bytes()),
+                "did not give up on {body}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_one_pass_reader_agrees_with_serde_json_on_every_cut_and_change() {
+        let body = r#"{"access_token":"eyJhbGciOiJSUzUxMiJ9.eyJvcmdhbml6YXRpb24iOnsiaWQiOiJhYmMifX0.c2lnbmF0dXJlLXNpZ25hdHVyZS1zaWduYXR1cmU","token_type":"bearer","expires_in":14400,"scope":"market:code:europe","created_at":1732800000,"owner":null}"#;
+        assert!(check_plain_agrees(body.as_bytes()));
+        let bytes = body.as_bytes();
+        for at in 0..=bytes.len() {
+            check_plain_agrees(&bytes[..at]);
+            for replacement in [
+                b'"', b'\\', b' ', b'\n', b'\0', b'x', b'1', b'}', b',', b':', 0x7f, 0xc3,
+            ] {
+                let mut changed = bytes.to_vec();
+                if at < changed.len() {
+                    changed[at] = replacement;
+                } else {
+                    changed.push(replacement);
+                }
+                check_plain_agrees(&changed);
+                changed.insert(at.min(changed.len()), replacement);
+                check_plain_agrees(&changed);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_one_pass_reader_agrees_with_serde_json_on_generated_answers(
+            members in proptest::collection::vec(
+                (
+                    proptest::sample::select(vec![
+                        "access_token", "token_type", "expires_in", "scope", "created_at",
+                        "owner", "scope_", "", "acc\\u0065ss_token",
+                    ]),
+                    proptest::sample::select(vec![
+                        "\"eyJhbGciOiJSUzUxMiJ9.e30.c2ln\"", "\"bearer\"", "\"market:all\"", "\"\"",
+                        "\"a b\"", "\"a\\\"b\"", "\"\\u00e9\"", "\"é\"", "0", "7200", "-1", "1.5",
+                        "1e2", "01", "99999999999999999999", "null", "true", "false", "{}", "[1]",
+                    ]),
+                ),
+                0..7,
+            ),
+            spaces in proptest::collection::vec(
+                proptest::sample::select(vec!["", " ", "\n", "\t ", "\r\n"]),
+                32,
+            ),
+        ) {
+            let mut body = format!("{}{{", spaces[0]);
+            for (i, (key, value)) in members.iter().enumerate() {
+                if i > 0 {
+                    body.push(',');
+                }
+                body.push_str(&format!(
+                    "{}\"{key}\"{}:{}{value}{}",
+                    spaces[4 * i + 1],
+                    spaces[4 * i + 2],
+                    spaces[4 * i + 3],
+                    spaces[4 * i + 4]
+                ));
+            }
+            body.push('}');
+            body.push_str(spaces[31]);
+            check_plain_agrees(body.as_bytes());
+        }
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! `Token`: an access token and what the server said about it.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, Instant};
 
@@ -25,7 +26,8 @@ use crate::ScopeSet;
 #[derive(Clone)]
 pub struct Token {
     access_token: SecretString,
-    token_type: String,
+    /// Usually the static `bearer`: no allocation per token.
+    token_type: Cow<'static, str>,
     expires_in: Duration,
     scope: String,
     scopes: Option<ScopeSet>,
@@ -36,7 +38,7 @@ pub struct Token {
 impl Token {
     pub(crate) fn from_parts(
         access_token: String,
-        token_type: String,
+        token_type: impl Into<Cow<'static, str>>,
         expires_in: Duration,
         scope: String,
         created_at: i64,
@@ -45,7 +47,7 @@ impl Token {
         let scopes = scope.parse().ok();
         Token::from_parts_with_scopes(
             access_token,
-            token_type,
+            token_type.into(),
             expires_in,
             scope,
             scopes,
@@ -57,7 +59,7 @@ impl Token {
     /// As [`Token::from_parts`], with the granted scope already parsed.
     pub(crate) fn from_parts_with_scopes(
         access_token: String,
-        token_type: String,
+        token_type: Cow<'static, str>,
         expires_in: Duration,
         scope: String,
         scopes: Option<ScopeSet>,
@@ -98,7 +100,7 @@ impl Token {
             .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
         Token::from_parts(
             access_token.into(),
-            "bearer".into(),
+            "bearer",
             expires_in,
             scope.into(),
             created_at,
