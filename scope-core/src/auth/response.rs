@@ -345,6 +345,7 @@ mod plain {
     pub(super) fn token_response(body: &[u8]) -> Option<WireToken<'_>> {
         let mut reader = Reader { bytes: body, at: 0 };
         let mut wire = WireToken::default();
+        let mut seen = 0u8;
         reader.expect(b'{')?;
         if reader.peek()? == b'}' {
             reader.at += 1;
@@ -353,21 +354,27 @@ mod plain {
                 reader.expect(b'"')?;
                 let field = reader.field_name()?;
                 reader.expect(b':')?;
+                if field != Field::Other {
+                    // A field twice, even after a `null`, is an error for serde.
+                    let bit = 1 << field as u8;
+                    if seen & bit != 0 {
+                        return None;
+                    }
+                    seen |= bit;
+                }
                 match field {
                     Field::AccessToken => {
-                        text_field(&mut wire.access_token, reader.string_or_null::<0x21>()?)?
+                        wire.access_token = reader.string_or_null::<0x21>()?.map(Cow::Borrowed);
                     }
                     Field::TokenType => {
-                        text_field(&mut wire.token_type, reader.string_or_null::<0x20>()?)?
+                        wire.token_type = reader.string_or_null::<0x20>()?.map(Cow::Borrowed);
                     }
-                    Field::Scope => text_field(&mut wire.scope, reader.string_or_null::<0x20>()?)?,
-                    Field::ExpiresIn => {
-                        number_field(&mut wire.expires_in, reader.integer_or_null()?)?
+                    Field::Scope => {
+                        wire.scope = reader.string_or_null::<0x20>()?.map(Cow::Borrowed)
                     }
-                    Field::CreatedAt => {
-                        number_field(&mut wire.created_at, reader.integer_or_null()?)?
-                    }
-                    _ => reader.skip_value()?,
+                    Field::ExpiresIn => wire.expires_in = reader.integer_or_null()?.map(Integer),
+                    Field::CreatedAt => wire.created_at = reader.integer_or_null()?.map(Integer),
+                    Field::Other => reader.skip_value()?,
                 }
                 match reader.peek()? {
                     b',' => reader.at += 1,
@@ -384,7 +391,7 @@ mod plain {
     }
 
     /// The fields of a token response, and any other.
-    #[derive(Clone, Copy)]
+    #[derive(Clone, Copy, PartialEq)]
     enum Field {
         AccessToken,
         TokenType,
@@ -401,23 +408,6 @@ mod plain {
         ("scope\"", Field::Scope),
         ("created_at\"", Field::CreatedAt),
     ];
-
-    /// A field read once; a second time (an error for serde) gives up.
-    fn text_field<'a>(field: &mut Option<Cow<'a, str>>, value: Option<&'a str>) -> Option<()> {
-        if field.is_some() {
-            return None;
-        }
-        *field = value.map(Cow::Borrowed);
-        Some(())
-    }
-
-    fn number_field(field: &mut Option<Integer>, value: Option<i64>) -> Option<()> {
-        if field.is_some() {
-            return None;
-        }
-        *field = value.map(Integer);
-        Some(())
-    }
 
     struct Reader<'a> {
         bytes: &'a [u8],
@@ -900,6 +890,9 @@ mod tests {
             r#"{"access_token":1,"expires_in":1}"#.into(),
             r#"{"access_token":"x","access_token":"y","expires_in":1}"#.into(),
             r#"{"access_token":"x","expires_in":1,"expires_in":2}"#.into(),
+            r#"{"access_token":null,"access_token":"x","expires_in":1}"#.into(),
+            r#"{"access_token":"x","expires_in":null,"expires_in":1}"#.into(),
+            r#"{"access_token":"x","expires_in":1,"scope":null,"scope":null}"#.into(),
             r#"{"access_token":"x","expires_in":-1}"#.into(),
             r#"{"access_token":"x","expires_in":01}"#.into(),
             r#"{"access_token":"x","expires_in":1.0}"#.into(),
@@ -942,6 +935,40 @@ mod tests {
                 check_plain_agrees(&changed);
             }
         }
+    }
+
+    #[test]
+    fn the_one_pass_reader_agrees_with_serde_json_on_every_pair_of_fields() {
+        let keys = [
+            "access_token",
+            "token_type",
+            "expires_in",
+            "scope",
+            "created_at",
+            "other",
+        ];
+        let values = [
+            "null",
+            "\"bearer\"",
+            "\"\"",
+            "7200",
+            "0",
+            "true",
+            "-1",
+            "\"a\\nb\"",
+        ];
+        let mut accepted = 0;
+        for first in keys {
+            for second in keys {
+                for one in values {
+                    for two in values {
+                        let body = format!(r#"{{"{first}":{one},"{second}":{two}}}"#);
+                        accepted += usize::from(check_plain_agrees(body.as_bytes()));
+                    }
+                }
+            }
+        }
+        assert!(accepted > 100, "{accepted}");
     }
 
     proptest::proptest! {
