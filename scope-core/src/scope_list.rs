@@ -10,9 +10,10 @@ const INLINE: usize = 3;
 
 #[derive(Clone)]
 pub(crate) enum ScopeList {
-    /// From a macro or a `const fn` constructor.
+    /// From `from_static_scopes`, or a macro's set of more than three scopes.
     Static(&'static [Scope]),
-    /// Parsed at run time, small. Slots past `len` hold placeholders.
+    /// Small: parsed at run time, or a macro's set of up to three scopes.
+    /// Slots past `len` hold [`Scope::SLOT`].
     Inline { len: u8, items: [Scope; INLINE] },
     /// Parsed at run time, large.
     Heap(Vec<Scope>),

@@ -91,9 +91,10 @@ impl ScopeSet {
     }
 
     // `scopes!` writes a set of up to three scopes as one call with a form
-    // number and a value each: the compiler checks and evaluates that in about a
-    // less than half the time struct literals take (`scripts/compile_cost.py`).
-    // The scopes are stored inline, so nothing needs promoting to `'static`.
+    // number and a value each: the compiler checks and evaluates that in less
+    // than half the time struct literals take (`scripts/compile_cost.py`). The
+    // scopes are stored inline, so nothing needs promoting to `'static`. One
+    // function per length, because arrays as arguments cost the compiler more.
 
     /// One scope the macros have already checked. Not API.
     #[doc(hidden)]
@@ -101,11 +102,7 @@ impl ScopeSet {
         ScopeSet {
             scopes: ScopeList::Inline {
                 len: 1,
-                items: [
-                    Scope::from_form_code(form, value),
-                    Scope::MARKET_ALL,
-                    Scope::MARKET_ALL,
-                ],
+                items: [Scope::from_form_code(form, value), Scope::SLOT, Scope::SLOT],
             },
         }
     }
@@ -124,7 +121,7 @@ impl ScopeSet {
                 items: [
                     Scope::from_form_code(form1, value1),
                     Scope::from_form_code(form2, value2),
-                    Scope::MARKET_ALL,
+                    Scope::SLOT,
                 ],
             },
         }
@@ -330,8 +327,7 @@ impl FromStr for ScopeSet {
     /// Parses space-separated scopes; see [`ScopeSet`] for the rules.
     fn from_str(text: &str) -> Result<ScopeSet, ScopeError> {
         let bytes = text.as_bytes();
-        // Small sets are stored inline: most parses do not allocate. The set is
-        // built where it will be returned, since moving it costs a copy.
+        // Small sets are stored inline, so most parses do not allocate.
         let mut set = ScopeSet {
             scopes: ScopeList::new(),
         };

@@ -184,32 +184,10 @@ pub(crate) const fn bytes_eq(a: &[u8], b: &[u8]) -> bool {
     true
 }
 
-/// Every form a scope takes, numbered: the macros hand a form to `ScopeSet`'s
-/// constructors as its index here, since a number costs the compiler less to
-/// check than two enum paths (see `scripts/compile_cost.py`).
-const FORMS: [(Resource, Option<Selector>); 9] = [
-    (Resource::Market, Some(Selector::Id)),
-    (Resource::Market, Some(Selector::Code)),
-    (Resource::Market, Some(Selector::All)),
-    (Resource::Store, Some(Selector::Id)),
-    (Resource::Store, Some(Selector::Code)),
-    (Resource::StockLocation, Some(Selector::Id)),
-    (Resource::StockLocation, Some(Selector::Code)),
-    (Resource::ProvisioningApi, None),
-    (Resource::MetricsApi, None),
-];
-
-/// The number of a form in `FORMS`; `None` for a pair the grammar never makes.
-#[allow(dead_code)] // used by scope-macros
-pub(crate) fn form_code(resource: Resource, selector: Option<Selector>) -> Option<u8> {
-    FORMS
-        .iter()
-        .position(|&form| form == (resource, selector))
-        .and_then(|code| u8::try_from(code).ok())
-}
-
-/// The form numbered `code` by [`form_code`]. A `match`, not an index into
-/// `FORMS`: the compiler evaluates it faster in the macros' constants.
+/// Every form a scope takes, numbered from 0: the macros hand a form to
+/// `ScopeSet`'s constructors as a number, which costs the compiler less to check
+/// than two enum paths (see `scripts/compile_cost.py`). A `match`, not an index
+/// into a table: the compiler evaluates it faster in the macros' constants.
 #[allow(dead_code)] // used by scope-core
 pub(crate) const fn form_of(code: u8) -> Option<(Resource, Option<Selector>)> {
     Some(match code {
@@ -226,18 +204,28 @@ pub(crate) const fn form_of(code: u8) -> Option<(Resource, Option<Selector>)> {
     })
 }
 
+/// The number [`form_of`] gives a form; `None` for a pair the grammar never makes.
+#[allow(dead_code)] // used by scope-macros
+pub(crate) fn form_code(resource: Resource, selector: Option<Selector>) -> Option<u8> {
+    (0..=u8::MAX)
+        .map_while(|code| Some((code, form_of(code)?)))
+        .find(|&(_, form)| form == (resource, selector))
+        .map(|(code, _)| code)
+}
+
 #[cfg(test)]
 mod form_code_tests {
     use super::*;
 
     #[test]
     fn every_form_code_round_trips() {
-        for (code, form) in FORMS.iter().enumerate() {
+        let forms: Vec<_> = (0..=u8::MAX).map_while(form_of).collect();
+        assert_eq!(forms.len(), 9, "every form the grammar makes, once");
+        for (code, form) in forms.iter().enumerate() {
             let code = u8::try_from(code).unwrap();
             assert_eq!(form_code(form.0, form.1), Some(code));
-            assert_eq!(form_of(code), Some(*form));
         }
-        assert_eq!(form_of(FORMS.len() as u8), None);
+        assert_eq!(form_of(9), None);
         assert_eq!(form_code(Resource::MetricsApi, Some(Selector::Id)), None);
     }
 }
