@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use hyper::header::{HeaderValue, LOCATION, RETRY_AFTER};
+use hyper::header::{HeaderName, HeaderValue, LOCATION, RETRY_AFTER};
 use scope_core::ScopeSet;
 use serde_json::{Value, json};
 
@@ -139,21 +139,24 @@ fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
     )
 }
 
+/// A 429 in the `errors`-object shape the real server uses for it, whatever
+/// shape the other errors take.
 fn rate_limited(retry_after: Option<&str>) -> Answer {
-    let body = json!({"errors": {
-        "title": "Too many requests",
-        "detail": "You have exceeded the rate limit of 30 token requests per minute.",
-        "code": "TOO_MANY_REQUESTS",
-        "status": 429
-    }});
-    with_retry_after(answer::json(429, &body), retry_after)
+    let answer = answer::error(
+        ErrorShape::Object,
+        429,
+        "Too many requests",
+        "You have exceeded the rate limit of 30 token requests per minute.",
+        "TOO_MANY_REQUESTS",
+    );
+    with_header(answer, RETRY_AFTER, retry_after)
 }
 
-/// `answer` with a `Retry-After` header of exactly `value`, when there is one
-/// (and it is valid in HTTP).
-fn with_retry_after(mut answer: Answer, value: Option<&str>) -> Answer {
+/// `answer` with header `name` of exactly `value`, when there is one (and it
+/// is valid in HTTP).
+fn with_header(mut answer: Answer, name: HeaderName, value: Option<&str>) -> Answer {
     if let Some(value) = value.and_then(|value| HeaderValue::from_str(value).ok()) {
-        answer.headers_mut().insert(RETRY_AFTER, value);
+        answer.headers_mut().insert(name, value);
     }
     answer
 }
@@ -161,7 +164,7 @@ fn with_retry_after(mut answer: Answer, value: Option<&str>) -> Answer {
 fn misbehave(state: &State, request: &ReceivedRequest, misbehaviour: Misbehaviour) -> Answer {
     match misbehaviour {
         Misbehaviour::RateLimited { retry_after } => rate_limited(retry_after.as_deref()),
-        Misbehaviour::Unavailable { retry_after } => with_retry_after(
+        Misbehaviour::Unavailable { retry_after } => with_header(
             answer::error(
                 ErrorShape::Array,
                 503,
@@ -169,6 +172,7 @@ fn misbehave(state: &State, request: &ReceivedRequest, misbehaviour: Misbehaviou
                 "The auth server is down for maintenance.",
                 "SERVICE_UNAVAILABLE",
             ),
+            RETRY_AFTER,
             retry_after.as_deref(),
         ),
         Misbehaviour::ServerErrorHtml => answer::raw(
@@ -185,14 +189,11 @@ fn misbehave(state: &State, request: &ReceivedRequest, misbehaviour: Misbehaviou
             full.truncate(full.len() / 2);
             answer::raw(200, Some("application/json"), ResponseBody::whole(full))
         }
-        Misbehaviour::Redirect(status) => {
-            let mut answer = answer::raw(status, None, ResponseBody::whole(""));
-            let location = format!("{}{REDIRECT_TARGET}", state.base_url);
-            if let Ok(value) = HeaderValue::from_str(&location) {
-                answer.headers_mut().insert(LOCATION, value);
-            }
-            answer
-        }
+        Misbehaviour::Redirect(status) => with_header(
+            answer::raw(status, None, ResponseBody::whole("")),
+            LOCATION,
+            Some(&format!("{}{REDIRECT_TARGET}", state.base_url)),
+        ),
         Misbehaviour::Oversized {
             bytes,
             announce_length,
