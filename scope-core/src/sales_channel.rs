@@ -189,37 +189,6 @@ impl fmt::Debug for SalesChannelScopes {
     }
 }
 
-#[cfg(feature = "serde")]
-mod serde_impls {
-    use super::SalesChannelScopes;
-    use crate::ScopeSet;
-
-    impl serde::Serialize for SalesChannelScopes {
-        fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-            serde::Serialize::serialize(&self.0, serializer)
-        }
-    }
-
-    impl<'de> serde::Deserialize<'de> for SalesChannelScopes {
-        /// Parses the scope text and checks the sales-channel rule.
-        ///
-        /// ```
-        /// # #[cfg(feature = "serde")] {
-        /// use scope_core::SalesChannelScopes;
-        ///
-        /// let err = serde_json::from_str::<SalesChannelScopes>(r#""market:all""#).unwrap_err();
-        /// assert!(err.to_string().contains("sales channels require a market in scope"));
-        /// # }
-        /// ```
-        fn deserialize<D: serde::Deserializer<'de>>(
-            deserializer: D,
-        ) -> Result<SalesChannelScopes, D::Error> {
-            let scopes = ScopeSet::deserialize(deserializer)?;
-            SalesChannelScopes::new(scopes).map_err(serde::de::Error::custom)
-        }
-    }
-}
-
 /// A [`SalesChannelScopes`] checked when the program compiles. It is a constant expression, so nothing is parsed or checked at run time.
 ///
 /// The literal follows the grammar of [`ScopeSet`], exactly as

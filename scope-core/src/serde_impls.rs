@@ -1,4 +1,5 @@
-//! Serde support (feature `serde`): scopes serialize as their text and
+//! Serde support (feature `serde`) for `Scope`, `ScopeSet` and
+//! `SalesChannelScopes`: they serialize as their text and
 //! deserialize through the same parser as `FromStr`, so a bad scope in a config
 //! file is an error that names the fault.
 
@@ -9,7 +10,7 @@ use std::str::FromStr;
 use serde::de::{self, Deserialize, Deserializer, Visitor};
 use serde::ser::{Serialize, Serializer};
 
-use crate::{Scope, ScopeSet};
+use crate::{SalesChannelScopes, Scope, ScopeSet};
 
 impl Serialize for Scope {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -18,6 +19,12 @@ impl Serialize for Scope {
 }
 
 impl Serialize for ScopeSet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl Serialize for SalesChannelScopes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
@@ -68,6 +75,25 @@ impl<'de> Deserialize<'de> for ScopeSet {
         deserializer.deserialize_str(ParseVisitor(
             PhantomData,
             "Commerce Layer scopes separated by single spaces, such as \"market:code:europe stock_location:code:eu_warehouse\"",
+        ))
+    }
+}
+
+impl<'de> Deserialize<'de> for SalesChannelScopes {
+    /// Parses the scope text and checks the sales-channel rule.
+    ///
+    /// ```
+    /// # #[cfg(feature = "serde")] {
+    /// use scope_core::SalesChannelScopes;
+    ///
+    /// let err = serde_json::from_str::<SalesChannelScopes>(r#""market:all""#).unwrap_err();
+    /// assert!(err.to_string().contains("sales channels require a market in scope"));
+    /// # }
+    /// ```
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SalesChannelScopes, D::Error> {
+        deserializer.deserialize_str(ParseVisitor(
+            PhantomData,
+            "Commerce Layer scopes for a sales channel, with a market, such as \"market:code:europe stock_location:code:eu_warehouse\"",
         ))
     }
 }
