@@ -7,7 +7,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use auth_common::{Client, FLAVOURS, Setup, integration, server, storefront};
 use scope_core::auth::{AuthClient, AuthError, Credentials, blocking};
-use scope_core::scopes;
+use scope_core::{ScopeSet, scopes};
 use scope_tests::{ErrorShape, Misbehaviour};
 
 #[test]
@@ -672,27 +672,46 @@ fn zero_timeouts_are_refused() {
 #[test]
 fn a_sales_channel_without_a_market_never_reaches_the_network() {
     let server = server();
-    for scope in [
-        scopes!("market:all"),
-        scopes!("stock_location:code:eu_warehouse"),
-        scopes!("provisioning-api"),
-    ] {
-        let err = Credentials::sales_channel("storefront", scope.clone()).unwrap_err();
-        assert!(matches!(err, AuthError::InvalidConfig(_)), "{scope}");
+    // What a user would write: build the credentials, then ask for a token.
+    let attempt = |client: &Client, client_id: &str, scope: &ScopeSet| {
+        Credentials::sales_channel(client_id, scope.clone())
+            .and_then(|credentials| client.request_token(&credentials))
+            .unwrap_err()
+    };
+    for flavour in FLAVOURS {
+        let client = Client::new(flavour, &server);
+        for scope in [
+            scopes!("market:all"),
+            scopes!("stock_location:code:eu_warehouse"),
+            scopes!("provisioning-api"),
+        ] {
+            let err = attempt(&client, "storefront", &scope);
+            assert!(
+                matches!(err, AuthError::InvalidConfig(_)),
+                "{flavour:?} {scope}: {err:?}"
+            );
+            assert!(
+                err.to_string()
+                    .contains("sales channels require a market in scope"),
+                "{err}"
+            );
+        }
+        let err = attempt(
+            &client,
+            "storefront",
+            &scopes!("stock_location:code:eu_warehouse"),
+        );
         assert!(
-            err.to_string()
-                .contains("sales channels require a market in scope"),
+            err.to_string().contains("needs its market beside it"),
             "{err}"
         );
+        let err = attempt(&client, "", &scopes!("market:code:europe"));
+        assert!(
+            matches!(err, AuthError::InvalidConfig(_)),
+            "{flavour:?}: {err:?}"
+        );
     }
-    let err = Credentials::sales_channel("storefront", scopes!("stock_location:code:eu_warehouse"))
-        .unwrap_err();
-    assert!(
-        err.to_string().contains("needs its market beside it"),
-        "{err}"
-    );
-    assert!(Credentials::sales_channel("", scopes!("market:code:europe")).is_err());
-    // No credentials, so no request could be made.
+    // No credentials, so no request was made.
     assert_eq!(server.token_requests(), 0);
 }
 
