@@ -48,7 +48,7 @@ use super::claims::{
 };
 use super::config::Config;
 use super::request::send_error;
-use super::response::{BoundedBody, Head};
+use super::response::{BoundedBody, Head, failure};
 use super::{AuthClient, AuthError, Token};
 
 /// The only algorithm Commerce Layer signs access tokens with.
@@ -577,23 +577,12 @@ pub(crate) fn check_key_set_answer(
     if let Some(err) = head.early_error(limit) {
         return Err(err);
     }
-    let status = status.as_u16();
-    match status {
-        200..=299 => Ok(head),
-        429 => Err(AuthError::RateLimited {
-            retry_after: None,
-            errors: Vec::new(),
-        }),
-        400..=499 => Err(AuthError::Rejected {
-            status,
-            errors: Vec::new(),
-        }),
-        _ => Err(AuthError::Server {
-            status,
-            retry_after: None,
-            errors: Vec::new(),
-        }),
+    if !head.is_success() {
+        // The token requests' mapping of a status, `Retry-After` included; an error body is
+        // not read.
+        return Err(failure(&head, &[], &[]));
     }
+    Ok(head)
 }
 
 impl fmt::Debug for Verifier {
@@ -811,6 +800,46 @@ mod tests {
         assert_eq!(printable("a\nb"), "a?b");
         let long = "k".repeat(100);
         assert_eq!(printable(&long).chars().count(), 65);
+    }
+
+    #[test]
+    fn a_refused_key_set_answer_maps_like_a_token_answer() {
+        let url = key_set_url("http://127.0.0.1:1/.well-known/jwks.json").unwrap();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(reqwest::header::RETRY_AFTER, "30".parse().unwrap());
+        let answer = |status: u16| {
+            let status = reqwest::StatusCode::from_u16(status).unwrap();
+            check_key_set_answer(&url, &url, status, &headers, 1024)
+        };
+        assert!(answer(200).is_ok());
+        match answer(429) {
+            Err(AuthError::RateLimited {
+                retry_after,
+                errors,
+            }) => {
+                assert_eq!(retry_after, Some(Duration::from_secs(30)));
+                assert!(errors.is_empty());
+            }
+            other => panic!("expected rate limited, got {:?}", other.err()),
+        }
+        assert!(matches!(
+            answer(404),
+            Err(AuthError::Rejected { status: 404, errors }) if errors.is_empty()
+        ));
+        assert!(matches!(
+            answer(503),
+            Err(AuthError::Server {
+                status: 503,
+                retry_after: Some(_),
+                ..
+            })
+        ));
+        let elsewhere = key_set_url("http://127.0.0.1:2/.well-known/jwks.json").unwrap();
+        let status = reqwest::StatusCode::OK;
+        assert!(matches!(
+            check_key_set_answer(&url, &elsewhere, status, &headers, 1024),
+            Err(AuthError::InvalidConfig(_))
+        ));
     }
 
     fn core(refetch_cooldown: Duration) -> Core {
