@@ -131,24 +131,35 @@ impl AuthClient {
         if let Some(err) = head.early_error(config.max_response_bytes) {
             return Err(err);
         }
-        let mut body = BoundedBody::new(&head, config.max_response_bytes);
-        // One byte past the limit is enough to know the body is too large.
-        let mut reader = response.take(config.max_response_bytes as u64 + 1);
-        let mut chunk = [0u8; 8192];
-        loop {
-            let read = reader
-                .read(&mut chunk)
-                .map_err(|err| read_error(err, config))?;
-            if read == 0 {
-                break;
-            }
-            body.push(&chunk[..read], &head)?;
-        }
+        let body = read_body(response, &head, config.max_response_bytes, config)?;
         Ok(Answer {
             head,
             body,
             sent_at,
         })
+    }
+}
+
+/// Reads a blocking answer's body, up to `limit` bytes: for token requests,
+/// revocations and the key-set fetch alike.
+pub(super) fn read_body(
+    response: reqwest::blocking::Response,
+    head: &Head,
+    limit: usize,
+    config: &Config,
+) -> Result<BoundedBody, AuthError> {
+    let mut body = BoundedBody::new(head, limit);
+    // One byte past the limit is enough to know the body is too large.
+    let mut reader = response.take(limit as u64 + 1);
+    let mut chunk = [0u8; 8192];
+    loop {
+        let read = reader
+            .read(&mut chunk)
+            .map_err(|err| read_error(err, config))?;
+        if read == 0 {
+            return Ok(body);
+        }
+        body.push(&chunk[..read], head)?;
     }
 }
 
