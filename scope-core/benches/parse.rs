@@ -19,11 +19,22 @@ use scope_core::{Scope, ScopeSet};
 /// One scope, as a regex: what a careful hand-rolled validator would use.
 const SCOPE_PATTERN: &str = r"(?:(?:market|store|stock_location):(?:id:[A-Za-z0-9]+|code:[A-Za-z0-9_-]+)|market:all|provisioning-api|metrics-api)";
 
-fn bench_parse(c: &mut Criterion) {
-    let single = Regex::new(&format!("^{SCOPE_PATTERN}$")).unwrap();
-    let set = Regex::new(&format!("^{SCOPE_PATTERN}(?: {SCOPE_PATTERN})*$")).unwrap();
+const MARKET: &str = "market:id:xYZkjABcde";
+const STOCK_LOCATION: &str = "stock_location:code:eu_warehouse";
+const THREE: &str = "market:id:xYZkjABcde stock_location:code:eu_warehouse store:code:outlet_ny";
 
-    for input in ["market:id:xYZkjABcde", "stock_location:code:eu_warehouse"] {
+/// The baselines: a regex for one scope, and one for a set.
+fn regexes() -> (Regex, Regex) {
+    (
+        Regex::new(&format!("^{SCOPE_PATTERN}$")).unwrap(),
+        Regex::new(&format!("^{SCOPE_PATTERN}(?: {SCOPE_PATTERN})*$")).unwrap(),
+    )
+}
+
+fn bench_parse(c: &mut Criterion) {
+    let (single, set) = regexes();
+
+    for input in [MARKET, STOCK_LOCATION] {
         let mut group = c.benchmark_group(format!("scope/{input}"));
         group.bench_function("regex is_match", |b| {
             b.iter(|| single.is_match(black_box(input)))
@@ -34,18 +45,12 @@ fn bench_parse(c: &mut Criterion) {
         group.finish();
     }
 
-    let three = "market:id:xYZkjABcde stock_location:code:eu_warehouse store:code:outlet_ny";
-    let mut group = c.benchmark_group("set/three scopes");
-    group.bench_function("regex is_match", |b| {
-        b.iter(|| set.is_match(black_box(three)))
-    });
-    group.bench_function("ScopeSet::from_str", |b| {
-        b.iter(|| ScopeSet::from_str(black_box(three)))
-    });
-    group.finish();
-
-    for input in ["market:id:xYZkjABcde", "stock_location:code:eu_warehouse"] {
-        let mut group = c.benchmark_group(format!("set/{input}"));
+    for (name, input) in [
+        ("three scopes", THREE),
+        (MARKET, MARKET),
+        (STOCK_LOCATION, STOCK_LOCATION),
+    ] {
+        let mut group = c.benchmark_group(format!("set/{name}"));
         group.bench_function("regex is_match", |b| {
             b.iter(|| set.is_match(black_box(input)))
         });
@@ -56,13 +61,20 @@ fn bench_parse(c: &mut Criterion) {
     }
 }
 
+fn parse_scope(text: &str) {
+    let _ = black_box(Scope::from_str(black_box(text)));
+}
+
+fn parse_set(text: &str) {
+    let _ = black_box(ScopeSet::from_str(black_box(text)));
+}
+
 /// Alternates batches of the regex and the parser on each input and prints the
 /// median time of each and the median of the per-batch ratios.
 fn paired(_: &mut Criterion) {
     const BATCH: u32 = 2_000;
     const ROUNDS: usize = 401;
-    let single = Regex::new(&format!("^{SCOPE_PATTERN}$")).unwrap();
-    let set = Regex::new(&format!("^{SCOPE_PATTERN}(?: {SCOPE_PATTERN})*$")).unwrap();
+    let (single, set) = regexes();
     let time = |f: &dyn Fn()| {
         let start = Instant::now();
         for _ in 0..BATCH {
@@ -74,56 +86,34 @@ fn paired(_: &mut Criterion) {
         v.sort_by(f64::total_cmp);
         v[v.len() / 2]
     };
-    let three = "market:id:xYZkjABcde stock_location:code:eu_warehouse store:code:outlet_ny";
-    type Case<'a> = (&'a str, Box<dyn Fn() + 'a>, Box<dyn Fn() + 'a>);
+    // What is measured, the baseline, the input, and our parse of it.
+    type Case<'a> = (&'a str, &'a Regex, &'a str, fn(&str));
     let cases: [Case; 3] = [
-        (
-            "Scope::from_str market:id:xYZkjABcde",
-            Box::new(|| {
-                black_box(single.is_match(black_box("market:id:xYZkjABcde")));
-            }),
-            Box::new(|| {
-                let _ = black_box(Scope::from_str(black_box("market:id:xYZkjABcde")));
-            }),
-        ),
-        (
-            "Scope::from_str stock_location:code:eu_warehouse",
-            Box::new(|| {
-                black_box(single.is_match(black_box("stock_location:code:eu_warehouse")));
-            }),
-            Box::new(|| {
-                let _ = black_box(Scope::from_str(black_box(
-                    "stock_location:code:eu_warehouse",
-                )));
-            }),
-        ),
-        (
-            "ScopeSet::from_str three scopes",
-            Box::new(|| {
-                black_box(set.is_match(black_box(three)));
-            }),
-            Box::new(|| {
-                let _ = black_box(ScopeSet::from_str(black_box(three)));
-            }),
-        ),
+        ("Scope::from_str", &single, MARKET, parse_scope),
+        ("Scope::from_str", &single, STOCK_LOCATION, parse_scope),
+        ("ScopeSet::from_str", &set, THREE, parse_set),
     ];
-    for (name, regex, ours) in &cases {
+    for (name, regex, input, parse) in cases {
+        let regex = || {
+            black_box(regex.is_match(black_box(input)));
+        };
+        let ours = || parse(input);
         let (mut regex_ns, mut ours_ns, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
         for round in 0..ROUNDS {
             // Alternate which side goes first, so neither always follows the other.
             let (r, o) = if round % 2 == 0 {
-                let r = time(regex);
-                (r, time(ours))
+                let r = time(&regex);
+                (r, time(&ours))
             } else {
-                let o = time(ours);
-                (time(regex), o)
+                let o = time(&ours);
+                (time(&regex), o)
             };
             regex_ns.push(r);
             ours_ns.push(o);
             ratios.push(o / r);
         }
         println!(
-            "paired/{name}: regex is_match {:.1} ns, ours {:.1} ns, median ratio {:.2} ({ROUNDS} alternating batches of {BATCH})",
+            "paired/{name} {input}: regex is_match {:.1} ns, ours {:.1} ns, median ratio {:.2} ({ROUNDS} alternating batches of {BATCH})",
             median(regex_ns),
             median(ours_ns),
             median(ratios)
