@@ -164,11 +164,12 @@ impl StoredToken {
             return None;
         }
         let now = super::now();
-        Some(Token::from_parts(
+        Some(Token::from_parts_with_scopes(
             secrecy::ExposeSecret::expose_secret(&self.access_token).to_owned(),
-            self.token_type.clone(),
+            self.token_type.clone().into(),
             self.expires_in,
             self.scope.clone(),
+            self.scope.parse().ok(),
             self.created_at,
             now.checked_add(remaining)?,
         ))

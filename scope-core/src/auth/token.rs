@@ -36,27 +36,8 @@ pub struct Token {
 }
 
 impl Token {
-    pub(crate) fn from_parts(
-        access_token: String,
-        token_type: impl Into<Cow<'static, str>>,
-        expires_in: Duration,
-        scope: String,
-        created_at: i64,
-        expires_at: Instant,
-    ) -> Token {
-        let scopes = scope.parse().ok();
-        Token::from_parts_with_scopes(
-            access_token,
-            token_type.into(),
-            expires_in,
-            scope,
-            scopes,
-            created_at,
-            expires_at,
-        )
-    }
-
-    /// As [`Token::from_parts`], with the granted scope already parsed.
+    /// A token from the server's fields, the granted scope already parsed
+    /// (`None` when the grammar rejects it).
     pub(crate) fn from_parts_with_scopes(
         access_token: String,
         token_type: Cow<'static, str>,
@@ -98,11 +79,14 @@ impl Token {
         let expires_at = now
             .checked_add(expires_in)
             .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
-        Token::from_parts(
+        let scope = scope.into();
+        let scopes = scope.parse().ok();
+        Token::from_parts_with_scopes(
             access_token.into(),
-            "bearer",
+            Cow::Borrowed("bearer"),
             expires_in,
-            scope.into(),
+            scope,
+            scopes,
             created_at,
             expires_at,
         )
