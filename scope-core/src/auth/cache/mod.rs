@@ -52,9 +52,9 @@ struct Entry<T> {
 struct State<T, E> {
     flight: Option<Arc<Flight<T, E>>>,
     failures: u32,
-    /// No new request before this instant (backoff).
-    retry_at: Option<Instant>,
-    last_error: Option<Arc<E>>,
+    /// The last request's error, and the instant before which no new request
+    /// is made (backoff); `None` since a success.
+    last_failure: Option<Failure<E>>,
 }
 
 /// The cache of one credential's token.
@@ -87,8 +87,7 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
             state: Mutex::new(State {
                 flight: None,
                 failures: 0,
-                retry_at: None,
-                last_error: None,
+                last_failure: None,
             }),
             policy,
             clock,
@@ -119,12 +118,16 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
     pub fn step(self: &Arc<Self>) -> Step<T, E, C> {
         let now = self.clock.now();
         let mut state = self.lock();
+        let backing_off = state
+            .last_failure
+            .as_ref()
+            .and_then(|failure| failure.retry_at)
+            .is_some_and(|at| now < at);
         if let Some(entry) = self
             .current
             .load_full()
             .filter(|entry| now < entry.expires_at)
         {
-            let backing_off = state.retry_at.is_some_and(|at| now < at);
             if now < entry.refresh_at || state.flight.is_some() || backing_off {
                 return Step::Ready(Arc::clone(&entry.value));
             }
@@ -133,13 +136,8 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
         if let Some(flight) = &state.flight {
             return Step::Join(Arc::clone(flight));
         }
-        if let (Some(retry_at), Some(error)) = (state.retry_at, &state.last_error)
-            && now < retry_at
-        {
-            return Step::Failed(Failure {
-                error: Arc::clone(error),
-                retry_at: Some(retry_at),
-            });
+        if backing_off && let Some(failure) = &state.last_failure {
+            return Step::Failed(failure.clone());
         }
         Step::Lead(self.take_off(&mut state, now))
     }
@@ -211,8 +209,7 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
                 let mut state = self.lock();
                 self.current.store(Some(Arc::new(entry)));
                 state.failures = 0;
-                state.retry_at = None;
-                state.last_error = None;
+                state.last_failure = None;
                 release(&mut state, flight);
                 Outcome::Done(Ok(value))
             }
@@ -223,12 +220,13 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
                 let wait =
                     self.policy
                         .backoff(state.failures, error.retry_after(), policy::random());
-                let retry_at = now.checked_add(wait);
-                let error = Arc::new(error);
-                state.retry_at = retry_at;
-                state.last_error = Some(Arc::clone(&error));
+                let failure = Failure {
+                    error: Arc::new(error),
+                    retry_at: now.checked_add(wait),
+                };
+                state.last_failure = Some(failure.clone());
                 release(&mut state, flight);
-                Outcome::Done(Err(Failure { error, retry_at }))
+                Outcome::Done(Err(failure))
             }
         };
         flight.land(outcome.clone());
