@@ -38,10 +38,10 @@ impl Policy {
     /// half of it picked at random (so waiting clients spread out), and never
     /// less than the server's `Retry-After`.
     pub fn backoff(&self, failures: u32, retry_after: Option<Duration>, random: u64) -> Duration {
-        let doublings = failures.saturating_sub(1).min(32);
+        let doublings = failures.saturating_sub(1).min(31);
         let full = self
             .backoff_initial
-            .saturating_mul(1 << doublings.min(31))
+            .saturating_mul(1 << doublings)
             .min(self.backoff_max);
         let spread = full / 2 + fraction_of(full / 2, random);
         spread.max(retry_after.unwrap_or(Duration::ZERO))
