@@ -66,14 +66,19 @@ impl Head {
     /// needed) or an announced body larger than the limit.
     pub(crate) fn early_error(&self, limit: usize) -> Option<AuthError> {
         if (300..400).contains(&self.status) {
-            return Some(AuthError::Redirected {
-                status: self.status,
-                location: self.location.as_ref().map(|value| shown(value, 200)),
-            });
+            return Some(self.redirected());
         }
         match self.content_length {
             Some(length) if length > limit as u64 => Some(self.too_large(limit)),
             _ => None,
+        }
+    }
+
+    /// The error a redirect answer stands for (it is never followed).
+    fn redirected(&self) -> AuthError {
+        AuthError::Redirected {
+            status: self.status,
+            location: self.location.as_ref().map(|value| shown(value, 200)),
         }
     }
 
@@ -206,12 +211,7 @@ pub(crate) fn interpret(
 /// before it is cut to length.
 pub(crate) fn failure(head: &Head, body: &[u8], secrets: &[&str]) -> AuthError {
     match head.status {
-        300..=399 => head
-            .early_error(usize::MAX)
-            .unwrap_or(AuthError::Redirected {
-                status: head.status,
-                location: None,
-            }),
+        300..=399 => head.redirected(),
         429 => AuthError::RateLimited {
             retry_after: head.retry_after,
             errors: api_errors(body, secrets),
