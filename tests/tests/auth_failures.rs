@@ -5,7 +5,7 @@ mod auth_common;
 
 use std::time::{Duration, Instant, SystemTime};
 
-use auth_common::{Client, FLAVOURS, Setup, integration, server, storefront};
+use auth_common::{Client, FLAVOURS, Setup, integration, runtime, server, storefront};
 use scope_core::auth::{AuthClient, AuthError, Credentials, blocking};
 use scope_core::{ScopeSet, scopes};
 use scope_tests::{ErrorShape, Misbehaviour};
@@ -477,10 +477,7 @@ fn a_shared_client_that_follows_redirects_is_caught() {
         .http_client(reqwest::Client::new())
         .build()
         .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let err = runtime
         .block_on(client.request_token(&integration()))
         .unwrap_err();
@@ -587,10 +584,7 @@ fn an_unreachable_server_is_a_transport_error() {
         listener.local_addr().unwrap().port()
     };
     let base = format!("http://127.0.0.1:{port}");
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     let client = AuthClient::builder().base_url(&base).build().unwrap();
     let async_err = runtime
         .block_on(client.request_token(&storefront()))

@@ -5,7 +5,9 @@ mod auth_common;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use auth_common::{Client, FLAVOURS, INTEGRATION_SECRET, Setup, integration, server, storefront};
+use auth_common::{
+    Client, FLAVOURS, INTEGRATION_SECRET, Setup, integration, runtime, server, storefront,
+};
 use scope_core::auth::{AuthClient, AuthError, Credentials, ExposeSecret};
 use scope_core::scopes;
 use scope_tests::{App, AuthServer, Misbehaviour};
@@ -296,10 +298,7 @@ fn a_shared_http_client_is_used() {
         .http_client(http)
         .build()
         .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let runtime = runtime();
     runtime
         .block_on(client.request_token(&storefront()))
         .unwrap();

@@ -55,13 +55,7 @@ impl Client {
             }};
         }
         match flavour {
-            Flavour::Async => {
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .unwrap();
-                Client::Async(configure!(AuthClient::builder()), runtime)
-            }
+            Flavour::Async => Client::Async(configure!(AuthClient::builder()), runtime()),
             Flavour::Blocking => Client::Blocking(configure!(blocking::AuthClient::builder())),
         }
     }
@@ -87,6 +81,14 @@ impl Client {
             Client::Blocking(_) => "blocking",
         }
     }
+}
+
+/// A current-thread runtime with time and I/O, for the async client.
+pub fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// A client of each flavour, talking to one server.
