@@ -1,5 +1,7 @@
 //! End to end against the stand-in: `Verifier` checks RS512 signatures with the keys the
-//! stand-in publishes at `/.well-known/jwks.json`, fetched once and cached by `kid`.
+//! stand-in publishes at `/.well-known/jwks.json`, fetched once and cached by `kid`. Key set
+//! endpoints that misbehave are raw sockets here; the oversized one is tried with the
+//! `BlockingVerifier` too.
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
@@ -401,8 +403,9 @@ async fn a_verifier_of_another_auth_server_does_not_know_the_key() {
     assert!(err.to_string().contains("base URL"), "{err}");
 }
 
-/// A key set endpoint that always answers 500 and counts the requests it gets.
-fn failing_key_server() -> (String, Arc<AtomicUsize>) {
+/// A key set endpoint that answers every request with the raw HTTP `answer` and counts the
+/// requests it gets.
+fn key_server(answer: Vec<u8>) -> (String, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
     let requests = Arc::new(AtomicUsize::new(0));
@@ -416,11 +419,65 @@ fn failing_key_server() -> (String, Arc<AtomicUsize>) {
                 head.push(byte[0]);
             }
             counted.fetch_add(1, AtomicOrdering::SeqCst);
-            let answer = b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n";
-            let _ = stream.write_all(answer);
+            let _ = stream.write_all(&answer);
         }
     });
     (base_url, requests)
+}
+
+/// A key set endpoint that always answers 500.
+fn failing_key_server() -> (String, Arc<AtomicUsize>) {
+    key_server(
+        b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+            .to_vec(),
+    )
+}
+
+/// A key set endpoint whose body, sent without `Content-Length`, passes the 256 KiB least
+/// limit of a key set: the client must count as it reads.
+fn oversized_key_server() -> String {
+    let mut answer =
+        b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n".to_vec();
+    answer.resize(answer.len() + 300 * 1024, b' ');
+    key_server(answer).0
+}
+
+fn assert_too_large(err: &VerifyError) {
+    assert!(
+        matches!(err, VerifyError::KeysUnavailable(e) if matches!(**e, AuthError::Decode(_))),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("larger than"), "{err}");
+}
+
+#[tokio::test]
+async fn an_oversized_key_set_is_refused_while_it_is_read() {
+    let server = server();
+    let token = issued_token(&server).await;
+    let base_url = oversized_key_server();
+    let verifier = AuthClient::builder()
+        .base_url(base_url)
+        .build()
+        .unwrap()
+        .verifier();
+    assert_too_large(&verifier.verify(&token).await.unwrap_err());
+}
+
+#[test]
+fn an_oversized_key_set_is_refused_while_it_is_read_by_the_blocking_verifier() {
+    let server = server();
+    let token = scope_core::auth::blocking::AuthClient::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap()
+        .request_token(&Credentials::integration("backend", SECRET, None))
+        .unwrap();
+    let verifier = scope_core::auth::blocking::AuthClient::builder()
+        .base_url(oversized_key_server())
+        .build()
+        .unwrap()
+        .verifier();
+    assert_too_large(&verifier.verify_token(&token).unwrap_err());
 }
 
 #[tokio::test]
