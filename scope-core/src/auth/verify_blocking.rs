@@ -13,7 +13,6 @@ use secrecy::ExposeSecret as _;
 use super::blocking::AuthClient;
 use super::claims::Claims;
 use super::request::send_error;
-use super::response::BoundedBody;
 use super::revoke::read_error;
 use super::verify::{
     FetchState, Shared, VerifierBuilder, VerifyError, check_key_set_answer, key_set_headers,
@@ -101,20 +100,16 @@ impl AuthClient {
             response.headers(),
             limit,
         )?;
-        let mut body = BoundedBody::new(&head, limit);
+        let mut body = Vec::with_capacity(head.capacity(limit));
         // One byte past the limit is enough to know the body is too large.
-        let mut reader = response.take(limit as u64 + 1);
-        let mut chunk = [0u8; 8192];
-        loop {
-            let read = reader
-                .read(&mut chunk)
-                .map_err(|err| read_error(err, config))?;
-            if read == 0 {
-                break;
-            }
-            body.push(&chunk[..read], &head)?;
+        response
+            .take(limit as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|err| read_error(err, config))?;
+        if body.len() > limit {
+            return Err(head.too_large(limit));
         }
-        Ok(body.bytes().to_vec())
+        Ok(body)
     }
 }
 
