@@ -3,7 +3,7 @@
 use std::fmt;
 use std::ops::Range;
 
-use super::form::{RESOURCE_KEYWORDS, Resource};
+use super::form::{RESOURCE_KEYWORDS, Resource, SELECTOR_KEYWORDS};
 use super::parse::{Fault, MARKET_CODE_MAX};
 use super::suggest::closest;
 
@@ -413,9 +413,9 @@ fn selectors_at(input: &str, at: usize) -> &'static [&'static str] {
         .get(..at)
         .is_some_and(|before| before.ends_with("market:"))
     {
-        &["id", "code", "all"]
+        &SELECTOR_KEYWORDS
     } else {
-        &["id", "code"]
+        &SELECTOR_KEYWORDS[..2]
     }
 }
 

@@ -43,11 +43,19 @@ pub enum Selector {
 
 /// The keywords a scope may start with, in the order error messages list them.
 pub(crate) const RESOURCE_KEYWORDS: [&str; 5] = [
-    "market",
-    "store",
-    "stock_location",
-    "provisioning-api",
-    "metrics-api",
+    Resource::Market.keyword(),
+    Resource::Store.keyword(),
+    Resource::StockLocation.keyword(),
+    Resource::ProvisioningApi.keyword(),
+    Resource::MetricsApi.keyword(),
+];
+
+/// The keywords of the selectors, in the order error messages list them; only
+/// markets take the last, `all`.
+pub(crate) const SELECTOR_KEYWORDS: [&str; 3] = [
+    Selector::Id.keyword(),
+    Selector::Code.keyword(),
+    Selector::All.keyword(),
 ];
 
 impl Resource {

@@ -59,15 +59,8 @@ fn edit_distance(a: &[char], b: &[char]) -> usize {
 
 #[cfg(test)]
 mod tests {
+    use super::super::form::{RESOURCE_KEYWORDS as RESOURCES, SELECTOR_KEYWORDS as SELECTORS};
     use super::closest;
-
-    const RESOURCES: [&str; 5] = [
-        "market",
-        "store",
-        "stock_location",
-        "provisioning-api",
-        "metrics-api",
-    ];
 
     #[test]
     fn suggests_near_misses() {
@@ -83,15 +76,15 @@ mod tests {
             Some("provisioning-api")
         );
         assert_eq!(closest("stores", &RESOURCES), Some("store"));
-        assert_eq!(closest("ID", &["id", "code", "all"]), Some("id"));
-        assert_eq!(closest("al", &["id", "code", "all"]), Some("all"));
-        assert_eq!(closest("cod", &["id", "code", "all"]), Some("code"));
+        assert_eq!(closest("ID", &SELECTORS), Some("id"));
+        assert_eq!(closest("al", &SELECTORS), Some("all"));
+        assert_eq!(closest("cod", &SELECTORS), Some("code"));
     }
 
     #[test]
     fn stays_quiet_when_nothing_is_close() {
         assert_eq!(closest("sku", &RESOURCES), None);
-        assert_eq!(closest("name", &["id", "code", "all"]), None);
+        assert_eq!(closest("name", &SELECTORS), None);
         assert_eq!(closest("", &RESOURCES), None);
     }
 }
