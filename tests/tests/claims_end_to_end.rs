@@ -1,23 +1,15 @@
 //! End to end against the stand-in: the claims of the tokens it issues, read with
 //! `Token::claims()` and `decode_claims`, from the async and the blocking client.
 
+mod auth_common;
+
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use scope_core::auth::{
-    ApplicationKind, AuthClient, Credentials, ExposeSecret, Token, blocking, decode_claims,
-};
+use auth_common::{both_clients, integration, server, storefront};
+use scope_core::auth::{ApplicationKind, Credentials, ExposeSecret, Token, decode_claims};
 use scope_core::scopes;
 use scope_tests::AuthServer;
 use scope_tests::jwt::{ORGANIZATION_ID, ORGANIZATION_SLUG};
-
-const SECRET: &str = "backend-secret-0123456789";
-
-fn server() -> AuthServer {
-    let server = AuthServer::start();
-    server.add_sales_channel("storefront");
-    server.add_integration("backend", SECRET);
-    server
-}
 
 fn unix_now() -> u64 {
     SystemTime::now()
@@ -28,21 +20,7 @@ fn unix_now() -> u64 {
 
 /// One token from each client flavour.
 fn tokens(server: &AuthServer, credentials: &Credentials) -> [Token; 2] {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let client = AuthClient::builder()
-        .base_url(server.base_url())
-        .build()
-        .unwrap();
-    let from_async = runtime.block_on(client.request_token(credentials)).unwrap();
-    let client = blocking::AuthClient::builder()
-        .base_url(server.base_url())
-        .build()
-        .unwrap();
-    let from_blocking = client.request_token(credentials).unwrap();
-    [from_async, from_blocking]
+    both_clients(server).map(|client| client.request_token(credentials).unwrap())
 }
 
 #[test]
@@ -85,7 +63,7 @@ fn a_sales_channel_token_says_what_it_is_for() {
 #[test]
 fn an_integration_token_is_confidential_and_has_no_market_for_market_all() {
     let server = server();
-    let credentials = Credentials::integration("backend", SECRET, None);
+    let credentials = integration();
     for token in tokens(&server, &credentials) {
         let claims = token.claims().unwrap();
         let app = claims.application.as_ref().unwrap();
@@ -101,7 +79,7 @@ fn an_integration_token_is_confidential_and_has_no_market_for_market_all() {
 #[test]
 fn the_core_api_base_url_follows_the_organization() {
     let server = server();
-    let credentials = Credentials::integration("backend", SECRET, None);
+    let credentials = integration();
     for token in tokens(&server, &credentials) {
         // The stand-in's issuer is a loopback URL, not `https://auth.{domain}`: the default domain.
         assert_eq!(
@@ -114,9 +92,7 @@ fn the_core_api_base_url_follows_the_organization() {
 #[test]
 fn decode_claims_reads_any_token_text_the_same_way() {
     let server = server();
-    let credentials =
-        Credentials::sales_channel("storefront", scopes!("market:code:europe")).unwrap();
-    let [token, _] = tokens(&server, &credentials);
+    let [token, _] = tokens(&server, &storefront());
     let text = token.access_token().expose_secret().to_owned();
     assert_eq!(decode_claims(&text).unwrap(), token.claims().unwrap());
     // A market by code resolves to an id the token names.
