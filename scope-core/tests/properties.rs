@@ -22,25 +22,16 @@ fn scope_text() -> impl Strategy<Value = String> {
 
 /// A valid set: distinct Core API scopes, or API scopes alone.
 fn set_text() -> impl Strategy<Value = (String, usize)> {
-    prop_oneof![
-        4 => prop::collection::btree_set(scope_text(), 1..12).prop_shuffle_free(),
-        1 => prop::sample::subsequence(vec!["provisioning-api".to_owned(), "metrics-api".to_owned()], 1..=2),
-    ]
-    .prop_map(|scopes| (scopes.join(" "), scopes.len()))
+    // `btree_set` gives distinct scopes, sorted; shuffling keeps the order written meaningful.
+    let core = prop::collection::btree_set(scope_text(), 1..12)
+        .prop_map(|set| set.into_iter().collect::<Vec<_>>())
+        .prop_shuffle();
+    let apis = prop::sample::subsequence(
+        vec!["provisioning-api".to_owned(), "metrics-api".to_owned()],
+        1..=2,
+    );
+    prop_oneof![4 => core, 1 => apis].prop_map(|scopes| (scopes.join(" "), scopes.len()))
 }
-
-/// `btree_set` gives sorted scopes; shuffling keeps the order written meaningful.
-trait ShuffleFree: Strategy<Value = std::collections::BTreeSet<String>> + Sized {
-    fn prop_shuffle_free(self) -> BoxedStrategy<Vec<String>>
-    where
-        Self: 'static,
-    {
-        self.prop_map(|set| set.into_iter().collect::<Vec<_>>())
-            .prop_shuffle()
-            .boxed()
-    }
-}
-impl<S: Strategy<Value = std::collections::BTreeSet<String>>> ShuffleFree for S {}
 
 /// Text built from the grammar's own pieces, so that near misses are common.
 fn grammar_soup() -> impl Strategy<Value = String> {
