@@ -1,25 +1,19 @@
 //! End to end against the stand-in: `BlockingVerifier`, the blocking twin of `Verifier`, with
 //! the same checks and the same key cache rules.
 
+mod auth_common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use auth_common::{integration, server};
 use scope_core::auth::{
-    ApplicationKind, BlockingVerifier, Credentials, ExposeSecret, Token, VerifyError,
-    blocking::AuthClient,
+    ApplicationKind, BlockingVerifier, ExposeSecret, Token, VerifyError, blocking::AuthClient,
 };
 use scope_tests::AuthServer;
 use scope_tests::jwt::{
     JWKS_PATH, SigningKey, access_token_claims, encode_segment, unsigned_token,
 };
 use serde_json::{Value, json};
-
-const SECRET: &str = "backend-secret-0123456789";
-
-fn server() -> AuthServer {
-    let server = AuthServer::start();
-    server.add_integration("backend", SECRET);
-    server
-}
 
 fn client(server: &AuthServer) -> AuthClient {
     AuthClient::builder()
@@ -29,9 +23,7 @@ fn client(server: &AuthServer) -> AuthClient {
 }
 
 fn token(server: &AuthServer) -> Token {
-    client(server)
-        .request_token(&Credentials::integration("backend", SECRET, None))
-        .unwrap()
+    client(server).request_token(&integration()).unwrap()
 }
 
 fn claims(server: &AuthServer, age: i64, lifetime: u64) -> Value {

@@ -3,29 +3,24 @@
 //! endpoints that misbehave are raw sockets here; the oversized one is tried with the
 //! `BlockingVerifier` too.
 
+mod auth_common;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use auth_common::{integration, server};
 use scope_core::auth::{
-    ApplicationKind, AuthClient, AuthError, Claims, ClaimsErrorKind, Credentials, ExposeSecret,
-    Verifier, VerifyError,
+    ApplicationKind, AuthClient, AuthError, Claims, ClaimsErrorKind, ExposeSecret, Verifier,
+    VerifyError,
 };
 use scope_tests::AuthServer;
 use scope_tests::jwt::{
     JWKS_PATH, SigningKey, access_token_claims, encode_segment, unsigned_token,
 };
 use serde_json::{Value, json};
-
-const SECRET: &str = "backend-secret-0123456789";
-
-fn server() -> AuthServer {
-    let server = AuthServer::start();
-    server.add_integration("backend", SECRET);
-    server
-}
 
 fn client(server: &AuthServer) -> AuthClient {
     AuthClient::builder()
@@ -54,10 +49,7 @@ fn claims(server: &AuthServer, age: i64, lifetime: u64) -> Value {
 }
 
 async fn issued_token(server: &AuthServer) -> String {
-    let token = client(server)
-        .request_token(&Credentials::integration("backend", SECRET, None))
-        .await
-        .unwrap();
+    let token = client(server).request_token(&integration()).await.unwrap();
     token.access_token().expose_secret().to_owned()
 }
 
@@ -112,10 +104,7 @@ async fn a_token_from_the_stand_in_verifies_and_gives_its_claims() {
 #[tokio::test]
 async fn a_token_value_verifies_through_verify_token() {
     let server = server();
-    let token = client(&server)
-        .request_token(&Credentials::integration("backend", SECRET, None))
-        .await
-        .unwrap();
+    let token = client(&server).request_token(&integration()).await.unwrap();
     let claims = client(&server)
         .verifier()
         .verify_token(&token)
@@ -470,7 +459,7 @@ fn an_oversized_key_set_is_refused_while_it_is_read_by_the_blocking_verifier() {
         .base_url(server.base_url())
         .build()
         .unwrap()
-        .request_token(&Credentials::integration("backend", SECRET, None))
+        .request_token(&integration())
         .unwrap();
     let verifier = scope_core::auth::blocking::AuthClient::builder()
         .base_url(oversized_key_server())
