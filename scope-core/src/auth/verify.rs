@@ -933,5 +933,11 @@ mod tests {
         }
         assert!(core.before_fetch(&state, "a", core.attempts()).is_none());
         core.after_fetch(&mut state, "a", key_set(&["a"])).unwrap();
+        assert!(
+            state
+                .last
+                .as_ref()
+                .is_some_and(|last| last.failure.is_none())
+        );
     }
 }
