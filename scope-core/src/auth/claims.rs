@@ -327,8 +327,9 @@ impl fmt::Display for ClaimsError {
                  no Core API base URL; user and dashboard tokens belong to no organization",
             ),
             ClaimsErrorKind::InvalidSlug => f.write_str(
-                "the access token's organization slug is not a valid host name label \
-                 (lowercase letters, digits and `-`), so no Core API base URL can be built from it",
+                "the access token's organization slug is not a valid host name label (1 to 63 \
+                 ASCII letters, digits and `-`, no `-` at either end), so no Core API base URL can \
+                 be built from it",
             ),
         }
     }
