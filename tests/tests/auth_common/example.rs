@@ -1,7 +1,7 @@
 //! The examples of this package, run as a user would run them.
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 
 /// `target/<profile>/examples/<name>`, next to the running test's own `deps`
 /// folder, with none of the `CL_*` variables of the caller's environment.
@@ -26,4 +26,25 @@ pub fn example(name: &str) -> Command {
         command.env_remove(var);
     }
     command
+}
+
+/// Runs `command` to its end: its output, and its stdout and stderr as text.
+pub fn run(command: &mut Command) -> (Output, String, String) {
+    let output = command.output().unwrap();
+    let stdout = String::from_utf8(output.stdout.clone()).unwrap();
+    let stderr = String::from_utf8(output.stderr.clone()).unwrap();
+    (output, stdout, stderr)
+}
+
+/// Fails unless `stdout` shows neither a token of the stand-in nor the
+/// examples' integration secret.
+pub fn assert_no_token_or_secret(stdout: &str) {
+    assert!(
+        !stdout.contains(scope_tests::jwt::TOKEN_PREFIX),
+        "no token printed: {stdout}"
+    );
+    assert!(
+        !stdout.contains("back-office-secret"),
+        "no secret printed: {stdout}"
+    );
 }
