@@ -54,53 +54,42 @@ fn token_reads_the_environment_and_a_secret_makes_an_integration() {
 fn token_fails_with_one_line_and_a_non_zero_exit() {
     let server = server();
     let base = server.base_url();
-    let cases: [(&[&str], &str); 4] = [
+    // Client id, its secret or scope, base URL, what the error says.
+    let cases = [
         (
-            &[
-                "--client-id",
-                "backend",
-                "--client-secret",
-                "wrong",
-                "--base-url",
-                &base,
-            ],
+            "backend",
+            ["--client-secret", "wrong"],
+            base.as_str(),
             "HTTP 401",
         ),
         (
-            &[
-                "--client-id",
-                "nobody",
-                "--scope",
-                "market:code:europe",
-                "--base-url",
-                &base,
-            ],
+            "nobody",
+            ["--scope", "market:code:europe"],
+            &base,
             "invalid_client",
         ),
         (
-            &[
-                "--client-id",
-                "backend",
-                "--client-secret",
-                "x",
-                "--base-url",
-                "http://example.com",
-            ],
+            "backend",
+            ["--client-secret", "x"],
+            "http://example.com",
             "plain http",
         ),
         (
-            &[
-                "--client-id",
-                "backend",
-                "--client-secret",
-                "x",
-                "--base-url",
-                "http://127.0.0.1:1",
-            ],
+            "backend",
+            ["--client-secret", "x"],
+            "http://127.0.0.1:1",
             "could not reach",
         ),
     ];
-    for (args, expected) in cases {
+    for (client_id, [option, value], base_url, expected) in cases {
+        let args = [
+            "--client-id",
+            client_id,
+            option,
+            value,
+            "--base-url",
+            base_url,
+        ];
         let (output, stdout, stderr) = run(example("token").args(args));
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
         assert!(stdout.is_empty(), "{args:?}: {stdout}");
@@ -118,47 +107,18 @@ fn token_fails_with_one_line_and_a_non_zero_exit() {
 fn token_never_sends_a_bad_scope_or_a_sales_channel_without_a_market() {
     let server = server();
     let base = server.base_url();
-    let cases: [(&[&str], &str); 4] = [
-        (
-            &[
-                "--client-id",
-                "storefront",
-                "--scope",
-                "markets:code:europe",
-                "--base-url",
-                &base,
-            ],
-            "bad --scope",
-        ),
-        (
-            &[
-                "--client-id",
-                "storefront",
-                "--scope",
-                "market:code:eu,market:code:us",
-                "--base-url",
-                &base,
-            ],
-            "bad --scope",
-        ),
-        (
-            &[
-                "--client-id",
-                "storefront",
-                "--scope",
-                "market:all",
-                "--base-url",
-                &base,
-            ],
-            "require a market",
-        ),
-        (
-            &["--client-id", "storefront", "--base-url", &base],
-            "require a market",
-        ),
-    ];
-    for (args, expected) in cases {
-        let (output, _, stderr) = run(example("token").args(args));
+    for (scope, expected) in [
+        (Some("markets:code:europe"), "bad --scope"),
+        (Some("market:code:eu,market:code:us"), "bad --scope"),
+        (Some("market:all"), "require a market"),
+        (None, "require a market"),
+    ] {
+        let mut args = vec!["--client-id", "storefront"];
+        if let Some(scope) = scope {
+            args.extend(["--scope", scope]);
+        }
+        args.extend(["--base-url", &base]);
+        let (output, _, stderr) = run(example("token").args(&args));
         assert_eq!(output.status.code(), Some(1), "{args:?}: {stderr}");
         assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
