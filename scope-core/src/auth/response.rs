@@ -537,8 +537,7 @@ mod plain {
     fn plain_prefix<const LOW: u8>(bytes: &[u8]) -> usize {
         let plain = |b: u8| (b.wrapping_sub(LOW) <= b'~' - LOW) & (b != b'"') & (b != b'\\');
         let mut len = 0;
-        while let Some(Ok::<&[u8; 32], _>(chunk)) = bytes.get(len..len + 32).map(TryInto::try_into)
-        {
+        for chunk in bytes.as_chunks::<32>().0 {
             let mut bad = 0u8;
             for &b in chunk {
                 bad |= u8::from(!plain(b));
