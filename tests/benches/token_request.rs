@@ -26,32 +26,25 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, body::Incoming};
 use hyper_util::rt::TokioIo;
-use scope_core::auth::{AuthClient, Credentials, ExposeSecret, blocking};
+use scope_core::auth::{AuthClient, Credentials};
 use scope_core::{ScopeSet, scopes};
 use scope_tests::AuthServer;
 
 const SCOPE: ScopeSet = scopes!("market:code:europe stock_location:code:eu_warehouse");
 const BODY: &[u8] = br#"{"grant_type":"client_credentials","client_id":"storefront","scope":"market:code:europe stock_location:code:eu_warehouse"}"#;
 
-/// A real token response from the stand-in.
+/// A real token response from the stand-in: its answer to `BODY`, byte for byte.
 fn token_response() -> Bytes {
     let server = AuthServer::start();
     server.add_sales_channel("storefront");
-    let client = blocking::AuthClient::builder()
-        .base_url(server.base_url())
-        .build()
+    let response = reqwest::blocking::Client::new()
+        .post(server.token_url())
+        .header("content-type", "application/json")
+        .body(BODY)
+        .send()
         .unwrap();
-    let token = client
-        .request_token(&Credentials::sales_channel("storefront", SCOPE).unwrap())
-        .unwrap();
-    let answer = serde_json::json!({
-        "access_token": token.access_token().expose_secret(),
-        "token_type": token.token_type(),
-        "expires_in": token.expires_in().as_secs(),
-        "scope": token.scope(),
-        "created_at": token.created_at(),
-    });
-    Bytes::from(answer.to_string())
+    assert_eq!(response.status(), 200);
+    response.bytes().unwrap()
 }
 
 /// A loopback HTTP/1 server on the current runtime that reads each request
