@@ -141,31 +141,25 @@ fn token_request(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("token_request");
     group.bench_function("bare_reqwest", |b| {
-        b.iter_custom(|iters| {
-            let mut timed = Duration::ZERO;
-            for _ in 0..iters {
-                contenders.library();
-                let start = Instant::now();
-                contenders.bare();
-                timed += start.elapsed();
-            }
-            timed
-        })
+        b.iter_custom(|iters| interleaved(iters, || contenders.library(), || contenders.bare()))
     });
     group.bench_function("auth_client", |b| {
-        b.iter_custom(|iters| {
-            let mut timed = Duration::ZERO;
-            for _ in 0..iters {
-                contenders.bare();
-                let start = Instant::now();
-                contenders.library();
-                timed += start.elapsed();
-            }
-            timed
-        })
+        b.iter_custom(|iters| interleaved(iters, || contenders.bare(), || contenders.library()))
     });
     group.finish();
     paired(&contenders, 20_000);
+}
+
+/// The time of `iters` runs of `timed`, each after an untimed run of `other`.
+fn interleaved(iters: u64, other: impl Fn(), timed: impl Fn()) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        other();
+        let start = Instant::now();
+        timed();
+        total += start.elapsed();
+    }
+    total
 }
 
 /// The same comparison as pairs: each pair times one request of each kind,
