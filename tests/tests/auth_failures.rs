@@ -6,9 +6,10 @@ mod auth_common;
 use std::time::{Duration, Instant, SystemTime};
 
 use auth_common::{Client, FLAVOURS, Setup, integration, runtime, server, storefront};
+use reqwest::blocking::{Body, Response};
 use scope_core::auth::{AuthClient, AuthError, Credentials, blocking};
 use scope_core::{ScopeSet, scopes};
-use scope_tests::{ErrorShape, Misbehaviour};
+use scope_tests::{AuthServer, ErrorShape, Misbehaviour};
 
 #[test]
 fn a_wrong_secret_is_rejected_as_unauthorized() {
@@ -63,13 +64,10 @@ fn an_unknown_client_is_rejected() {
 fn a_secret_sent_for_a_sales_channel_is_refused_by_the_stand_in() {
     // The typed credentials cannot do this; a hand-made request shows the rule.
     let server = server();
-    let http = reqwest::blocking::Client::new();
-    let response = http
-        .post(server.token_url())
-        .header("content-type", "application/json")
-        .body(r#"{"grant_type":"client_credentials","client_id":"storefront","client_secret":"x","scope":"market:code:europe"}"#)
-        .send()
-        .unwrap();
+    let response = post_json(
+        &server,
+        r#"{"grant_type":"client_credentials","client_id":"storefront","client_secret":"x","scope":"market:code:europe"}"#,
+    );
     assert_eq!(response.status(), 401);
     assert!(response.text().unwrap().contains("send no client_secret"));
 }
@@ -77,19 +75,13 @@ fn a_secret_sent_for_a_sales_channel_is_refused_by_the_stand_in() {
 #[test]
 fn the_stand_in_refuses_bad_and_duplicate_scope_text() {
     let server = server();
-    let http = reqwest::blocking::Client::new();
     for (scope, expected) in [
         ("market:code:europe market:code:europe", "invalid_scope"),
         ("markets:code:europe", "invalid_scope"),
         ("market:all", "sales channels require a market"),
     ] {
         let body = serde_json::json!({"grant_type": "client_credentials", "client_id": "storefront", "scope": scope});
-        let response = http
-            .post(server.token_url())
-            .header("content-type", "application/json")
-            .body(body.to_string())
-            .send()
-            .unwrap();
+        let response = post_json(&server, body.to_string());
         assert_eq!(response.status(), 400, "{scope}");
         assert!(response.text().unwrap().contains(expected), "{scope}");
     }
@@ -456,12 +448,7 @@ fn the_redirect_trap_catches_a_client_that_follows() {
     // and re-posts the body, secret included.
     let server = server();
     server.misbehave(Misbehaviour::Redirect(307));
-    let response = reqwest::blocking::Client::new()
-        .post(server.token_url())
-        .header("content-type", "application/json")
-        .body(r#"{"client_secret":"x"}"#)
-        .send()
-        .unwrap();
+    let response = post_json(&server, r#"{"client_secret":"x"}"#);
     assert_eq!(response.status(), 421);
     assert_eq!(server.requests_to("/redirected/oauth/token"), 1);
     let followed = server.requests().into_iter().last().unwrap();
@@ -707,6 +694,17 @@ fn a_sales_channel_without_a_market_never_reaches_the_network() {
     }
     // No credentials, so no request was made.
     assert_eq!(server.token_requests(), 0);
+}
+
+/// A hand-made token request, `body` posted as JSON by a plain reqwest client
+/// (which, unlike ours, follows redirects).
+fn post_json(server: &AuthServer, body: impl Into<Body>) -> Response {
+    reqwest::blocking::Client::new()
+        .post(server.token_url())
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .unwrap()
 }
 
 fn http_date(time: SystemTime) -> String {
