@@ -30,8 +30,6 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     // The stand-in lives until the end of `run`.
     let (_stand_in, client, credentials) = match std::env::var("CL_CLIENT_ID") {
         Ok(client_id) => {
-            let base = std::env::var("CL_AUTH_URL")
-                .unwrap_or_else(|_| "https://auth.commercelayer.io".into());
             let scope = match std::env::var("CL_SCOPE") {
                 Ok(text) => Some(text.parse::<ScopeSet>()?),
                 Err(_) => None,
@@ -41,11 +39,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 (Err(_), Some(scope)) => Credentials::sales_channel(client_id, scope)?,
                 (Err(_), None) => return Err("a sales channel needs CL_SCOPE with a market".into()),
             };
-            (
-                None,
-                AuthClient::builder().base_url(base).build()?,
-                credentials,
-            )
+            let mut builder = AuthClient::builder();
+            if let Ok(url) = std::env::var("CL_AUTH_URL") {
+                builder = builder.base_url(url);
+            }
+            (None, builder.build()?, credentials)
         }
         Err(_) => {
             let server = AuthServer::start();
