@@ -178,6 +178,18 @@ fn config_errors_never_repeat_secret_values() {
     for text in texts(&err) {
         assert_clean(&text, &[HEADER_SECRET], "header error");
     }
+    // A password in the base URL is refused without being repeated, by either builder.
+    let url = format!("https://user:{HEADER_SECRET}@auth.commercelayer.io");
+    let async_err = AuthClient::builder().base_url(&url).build().unwrap_err();
+    let blocking_err = blocking::AuthClient::builder()
+        .base_url(&url)
+        .build()
+        .unwrap_err();
+    for err in [async_err, blocking_err] {
+        for text in texts(&err) {
+            assert_clean(&text, &[HEADER_SECRET], "base URL error");
+        }
+    }
     let err = Credentials::sales_channel("storefront", scopes!("market:all")).unwrap_err();
     assert!(!format!("{err:?}").is_empty());
 }
