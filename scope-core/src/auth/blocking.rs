@@ -24,7 +24,7 @@ use reqwest::Url;
 
 use super::config::{Config, Settings, settings_setters};
 use super::request::{check_not_redirected, read_error, send_error, token_request_body};
-use super::response::{Answer, BoundedBody, Head, interpret};
+use super::response::{Answer, Head, interpret};
 use super::{AuthError, Credentials, Token};
 
 /// Gets access tokens from Commerce Layer's auth server, blocking the calling
@@ -103,17 +103,12 @@ impl AuthClient {
     pub fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
         let body = token_request_body(credentials);
         let answer = self.post(&self.config.token_url, body)?;
-        interpret(
-            &answer.head,
-            answer.body.bytes(),
-            credentials,
-            answer.sent_at,
-        )
+        interpret(&answer.head, &answer.body, credentials, answer.sent_at)
     }
 
     /// Posts a JSON `body` to `url` and reads the whole answer, up to the
     /// size limit; refuses a redirect. Token requests and revocations share it.
-    pub(super) fn post(&self, url: &Url, body: Vec<u8>) -> Result<Answer<BoundedBody>, AuthError> {
+    pub(super) fn post(&self, url: &Url, body: Vec<u8>) -> Result<Answer<Vec<u8>>, AuthError> {
         let config = &*self.config;
         let mut request = self.http.post(url.clone());
         if self.shared {
@@ -147,20 +142,17 @@ pub(super) fn read_body(
     head: &Head,
     limit: usize,
     config: &Config,
-) -> Result<BoundedBody, AuthError> {
-    let mut body = BoundedBody::new(head, limit);
+) -> Result<Vec<u8>, AuthError> {
+    let mut body = Vec::with_capacity(head.capacity(limit));
     // One byte past the limit is enough to know the body is too large.
-    let mut reader = response.take(limit as u64 + 1);
-    let mut chunk = [0u8; 8192];
-    loop {
-        let read = reader
-            .read(&mut chunk)
-            .map_err(|err| read_error(err, config))?;
-        if read == 0 {
-            return Ok(body);
-        }
-        body.push(&chunk[..read], head)?;
+    response
+        .take(limit as u64 + 1)
+        .read_to_end(&mut body)
+        .map_err(|err| read_error(err, config))?;
+    if body.len() > limit {
+        return Err(head.too_large(limit));
     }
+    Ok(body)
 }
 
 impl Default for AuthClient {

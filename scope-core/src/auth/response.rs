@@ -106,37 +106,6 @@ impl Head {
     }
 }
 
-/// Collects a body chunk by chunk, and stops at the limit: for readers that
-/// fill a buffer of their own (blocking clients, the key-set fetch).
-#[cfg(any(feature = "blocking", feature = "verify"))]
-pub(crate) struct BoundedBody {
-    bytes: Vec<u8>,
-    limit: usize,
-}
-
-#[cfg(any(feature = "blocking", feature = "verify"))]
-impl BoundedBody {
-    pub(crate) fn new(head: &Head, limit: usize) -> BoundedBody {
-        BoundedBody {
-            bytes: Vec::with_capacity(head.capacity(limit)),
-            limit,
-        }
-    }
-
-    /// Adds a chunk; an error once the body would pass the limit.
-    pub(crate) fn push(&mut self, chunk: &[u8], head: &Head) -> Result<(), AuthError> {
-        if self.bytes.len() + chunk.len() > self.limit {
-            return Err(head.too_large(self.limit));
-        }
-        self.bytes.extend_from_slice(chunk);
-        Ok(())
-    }
-
-    pub(crate) fn bytes(&self) -> &[u8] {
-        &self.bytes
-    }
-}
-
 /// Collects a body of owned chunks, and stops at the limit: a body that
 /// arrives in one chunk (the usual token response) is used as is, not copied.
 pub(crate) struct BoundedChunks<B> {
@@ -182,8 +151,8 @@ impl<B: AsRef<[u8]>> BoundedChunks<B> {
     }
 }
 
-/// A whole answer: its head, its body (read up to the limit, as `BoundedBody`
-/// or `BoundedChunks`), and when its request was sent.
+/// A whole answer: its head, its body (read up to the limit: `BoundedChunks`,
+/// or a `Vec` from a blocking reader), and when its request was sent.
 pub(crate) struct Answer<B> {
     pub(crate) head: Head,
     pub(crate) body: B,

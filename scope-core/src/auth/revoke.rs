@@ -69,7 +69,7 @@ impl super::blocking::AuthClient {
     pub fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
         let body = revoke_body(token, credentials);
         let answer = self.post(&self.config.revoke_url, body)?;
-        outcome(&answer.head, answer.body.bytes(), token, credentials)
+        outcome(&answer.head, &answer.body, token, credentials)
     }
 }
 
@@ -109,10 +109,6 @@ fn outcome(
         .map_or("", |secret| secret.expose_secret());
     Err(failure(head, body, &[secret, token.expose_secret()]))
 }
-
-/// Where `verify_blocking` takes it from; it lives beside `send_error`.
-#[cfg(all(feature = "verify", feature = "blocking"))]
-pub(crate) use super::request::read_error;
 
 #[cfg(test)]
 mod tests {

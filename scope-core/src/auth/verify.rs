@@ -48,7 +48,7 @@ use super::claims::{
 };
 use super::config::Config;
 use super::request::send_error;
-use super::response::{BoundedBody, Head, failure};
+use super::response::{BoundedChunks, Head, failure};
 use super::{AuthClient, AuthError, Token};
 
 /// The only algorithm Commerce Layer signs access tokens with.
@@ -528,13 +528,13 @@ impl AuthClient {
             response.headers(),
             limit,
         )?;
-        let mut body = BoundedBody::new(&head, limit);
+        let mut body = BoundedChunks::new(limit);
         while let Some(chunk) = response
             .chunk()
             .await
             .map_err(|err| send_error(err, config))?
         {
-            body.push(&chunk, &head)?;
+            body.push(chunk, &head)?;
         }
         Ok(body.bytes().to_vec())
     }

@@ -5,7 +5,6 @@
 //! `reqwest::blocking`, use it outside an async runtime.
 
 use std::fmt;
-use std::io::Read as _;
 use std::sync::{Arc, Mutex};
 
 use secrecy::ExposeSecret as _;
@@ -13,7 +12,6 @@ use secrecy::ExposeSecret as _;
 use super::blocking::AuthClient;
 use super::claims::Claims;
 use super::request::send_error;
-use super::revoke::read_error;
 use super::verify::{
     FetchState, Shared, VerifierBuilder, VerifyError, check_key_set_answer, key_set_headers,
     key_set_limit, key_set_url,
@@ -100,16 +98,7 @@ impl AuthClient {
             response.headers(),
             limit,
         )?;
-        let mut body = Vec::with_capacity(head.capacity(limit));
-        // One byte past the limit is enough to know the body is too large.
-        response
-            .take(limit as u64 + 1)
-            .read_to_end(&mut body)
-            .map_err(|err| read_error(err, config))?;
-        if body.len() > limit {
-            return Err(head.too_large(limit));
-        }
-        Ok(body)
+        super::blocking::read_body(response, &head, limit, config)
     }
 }
 
