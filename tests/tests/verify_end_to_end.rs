@@ -7,8 +7,7 @@ mod auth_common;
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use auth_common::{integration, server};
@@ -394,11 +393,11 @@ async fn a_verifier_of_another_auth_server_does_not_know_the_key() {
 
 /// A key set endpoint that answers every request with the raw HTTP `answer` and counts the
 /// requests it gets.
-fn key_server(answer: Vec<u8>) -> (String, Arc<AtomicUsize>) {
+fn key_server(answer: Vec<u8>) -> (String, Heads) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let base_url = format!("http://{}", listener.local_addr().unwrap());
-    let requests = Arc::new(AtomicUsize::new(0));
-    let counted = Arc::clone(&requests);
+    let heads = Heads::default();
+    let recorded = Arc::clone(&heads);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
@@ -407,15 +406,25 @@ fn key_server(answer: Vec<u8>) -> (String, Arc<AtomicUsize>) {
             while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).is_ok_and(|n| n == 1) {
                 head.push(byte[0]);
             }
-            counted.fetch_add(1, AtomicOrdering::SeqCst);
+            recorded
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(&head).to_lowercase());
             let _ = stream.write_all(&answer);
         }
     });
-    (base_url, requests)
+    (base_url, heads)
+}
+
+/// The heads of the requests a raw key set endpoint received, lowercased.
+type Heads = Arc<Mutex<Vec<String>>>;
+
+fn count(heads: &Heads) -> usize {
+    heads.lock().unwrap().len()
 }
 
 /// A key set endpoint that always answers 500.
-fn failing_key_server() -> (String, Arc<AtomicUsize>) {
+fn failing_key_server() -> (String, Heads) {
     key_server(
         b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
             .to_vec(),
@@ -485,14 +494,14 @@ async fn a_failing_key_set_is_asked_once_and_its_error_shared() {
         );
     }
     assert_eq!(
-        requests.load(AtomicOrdering::SeqCst),
+        count(&requests),
         1,
         "concurrent callers share one failed fetch"
     );
 
     // Within the backoff, no new request either.
     assert!(verifier.verify(&token).await.is_err());
-    assert_eq!(requests.load(AtomicOrdering::SeqCst), 1);
+    assert_eq!(count(&requests), 1);
 
     // Without a cooldown, the next caller tries again.
     let eager = client
@@ -501,5 +510,37 @@ async fn a_failing_key_set_is_asked_once_and_its_error_shared() {
         .build();
     assert!(eager.verify(&token).await.is_err());
     assert!(eager.verify(&token).await.is_err());
-    assert_eq!(requests.load(AtomicOrdering::SeqCst), 3);
+    assert_eq!(count(&requests), 3);
+}
+
+/// The key set is fetched with a GET: it carries the client's `Accept` and extra
+/// headers, but no `Content-Type`, which only describes the token request's JSON body.
+#[tokio::test]
+async fn the_key_set_request_carries_the_headers_of_a_get() {
+    let server = server();
+    let token = issued_token(&server).await;
+    let (base_url, heads) = failing_key_server();
+    let async_client = AuthClient::builder()
+        .base_url(base_url.clone())
+        .header("x-enterprise", "acme")
+        .build()
+        .unwrap();
+    assert!(async_client.verifier().verify(&token).await.is_err());
+    let blocking_client = tokio::task::spawn_blocking(move || {
+        let client = scope_core::auth::blocking::AuthClient::builder()
+            .base_url(base_url)
+            .header("x-enterprise", "acme")
+            .build()
+            .unwrap();
+        assert!(client.verifier().verify(&token).is_err());
+    });
+    blocking_client.await.unwrap();
+    let heads = heads.lock().unwrap();
+    assert_eq!(heads.len(), 2, "one fetch per verifier");
+    for head in heads.iter() {
+        assert!(head.starts_with("get /.well-known/jwks.json "), "{head}");
+        assert!(head.contains("accept: application/json"), "{head}");
+        assert!(head.contains("x-enterprise: acme"), "{head}");
+        assert!(!head.contains("content-type"), "{head}");
+    }
 }

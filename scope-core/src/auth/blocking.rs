@@ -21,6 +21,7 @@ use std::io::Read;
 use std::sync::Arc;
 
 use reqwest::Url;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
 use super::config::{Config, Settings, settings_setters};
 use super::request::{check_not_redirected, read_error, send_error, token_request_body};
@@ -110,7 +111,11 @@ impl AuthClient {
     /// size limit; refuses a redirect. Token requests and revocations share it.
     pub(super) fn post(&self, url: &Url, body: Vec<u8>) -> Result<Answer<Vec<u8>>, AuthError> {
         let config = &*self.config;
-        let mut request = self.http.post(url.clone());
+        // The body is JSON. Not a default header: the key-set fetch is a GET.
+        let mut request = self
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if self.shared {
             // A caller's client knows nothing of these; a client built here has
             // them as defaults already.

@@ -4,6 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::Url;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
 
 use super::config::{Config, Settings, settings_setters};
 use super::request::{check_not_redirected, send_error, token_request_body};
@@ -122,7 +123,11 @@ impl AuthClient {
         body: Vec<u8>,
     ) -> Result<Answer<BoundedChunks<impl AsRef<[u8]>>>, AuthError> {
         let config = &*self.config;
-        let mut request = self.http.post(url.clone());
+        // The body is JSON. Not a default header: the key-set fetch is a GET.
+        let mut request = self
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         if self.shared {
             // A caller's client knows nothing of these; a client built here has
             // them as defaults already.

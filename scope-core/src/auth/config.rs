@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::Url;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
 
 use super::{
     AuthError, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES,
@@ -118,8 +118,8 @@ impl Settings {
                 self.max_response_bytes
             )));
         }
-        let mut headers = HeaderMap::with_capacity(2 + self.headers.len());
-        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        // Every request's headers; `Content-Type` describes a body, so each POST sets its own.
+        let mut headers = HeaderMap::with_capacity(1 + self.headers.len());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in &self.headers {
             let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {

@@ -516,7 +516,7 @@ impl AuthClient {
         let mut response = self
             .http
             .get(url.clone())
-            .headers(key_set_headers(config))
+            .headers(config.headers.clone())
             .timeout(config.timeout)
             .send()
             .await
@@ -548,13 +548,6 @@ pub(crate) fn key_set_limit(config: &Config) -> usize {
 pub(crate) fn key_set_url(url: &str) -> Result<reqwest::Url, AuthError> {
     reqwest::Url::parse(url)
         .map_err(|err| AuthError::InvalidConfig(format!("the key set URL is not a URL: {err}")))
-}
-
-/// The client's headers (enterprise headers included) without the JSON body's content type.
-pub(crate) fn key_set_headers(config: &Config) -> reqwest::header::HeaderMap {
-    let mut headers = config.headers.clone();
-    headers.remove(reqwest::header::CONTENT_TYPE);
-    headers
 }
 
 /// Refuses a followed redirect, a redirect answer, an announced oversize body and any

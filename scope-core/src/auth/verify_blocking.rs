@@ -13,8 +13,8 @@ use super::blocking::AuthClient;
 use super::claims::Claims;
 use super::request::send_error;
 use super::verify::{
-    FetchState, Shared, VerifierBuilder, VerifyError, check_key_set_answer, key_set_headers,
-    key_set_limit, key_set_url,
+    FetchState, Shared, VerifierBuilder, VerifyError, check_key_set_answer, key_set_limit,
+    key_set_url,
 };
 use super::{AuthError, Token};
 
@@ -87,7 +87,7 @@ impl AuthClient {
         let response = self
             .http
             .get(url.clone())
-            .headers(key_set_headers(config))
+            .headers(config.headers.clone())
             .timeout(config.timeout)
             .send()
             .map_err(|err| send_error(err, config))?;
