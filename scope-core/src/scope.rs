@@ -233,11 +233,25 @@ impl Scope {
         }
     }
 
+    /// The pieces of the scope's text in order (resource, `:`, selector, `:`,
+    /// value), `None` where the form has none: the one spelling of a scope, for
+    /// `Display`, its length, and the token request's body.
+    #[inline(always)]
+    pub(crate) fn text_parts(&self) -> [Option<&str>; 5] {
+        let selector = self.__selector.map(Selector::keyword);
+        let value = self.value();
+        [
+            Some(self.__resource.keyword()),
+            selector.map(|_| ":"),
+            selector,
+            value.map(|_| ":"),
+            value,
+        ]
+    }
+
     /// The length of the scope's text, without formatting it.
     pub(crate) fn text_len(&self) -> usize {
-        let selector = self.__selector.map_or(0, |s| 1 + s.keyword().len());
-        let value = self.value().map_or(0, |v| 1 + v.len());
-        self.__resource.keyword().len() + selector + value
+        self.text_parts().into_iter().flatten().map(str::len).sum()
     }
 
     fn sort_key(&self) -> (Resource, Option<Selector>, &[u8]) {
@@ -267,16 +281,10 @@ impl TryFrom<&str> for Scope {
 
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.__resource.keyword())?;
-        if let Some(selector) = self.__selector {
-            f.write_str(":")?;
-            f.write_str(selector.keyword())?;
-        }
-        if let Some(value) = self.value() {
-            f.write_str(":")?;
-            f.write_str(value)?;
-        }
-        Ok(())
+        self.text_parts()
+            .into_iter()
+            .flatten()
+            .try_for_each(|part| f.write_str(part))
     }
 }
 

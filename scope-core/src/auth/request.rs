@@ -86,17 +86,12 @@ fn push_scope_string(body: &mut Vec<u8>, scopes: &ScopeSet) {
 #[inline(always)]
 pub(crate) fn for_each_scope_part(scopes: &ScopeSet, mut part: impl FnMut(&str) -> bool) -> bool {
     for (i, scope) in scopes.iter().enumerate() {
-        let selector = scope.selector().map(|selector| selector.keyword());
-        let value = scope.value();
-        let parts = [
-            (i > 0).then_some(" "),
-            Some(scope.resource().keyword()),
-            selector.map(|_| ":"),
-            selector,
-            value.map(|_| ":"),
-            value,
-        ];
-        if !parts.into_iter().flatten().all(&mut part) {
+        let space = (i > 0).then_some(" ");
+        if !std::iter::once(space)
+            .chain(scope.text_parts())
+            .flatten()
+            .all(&mut part)
+        {
             return false;
         }
     }
