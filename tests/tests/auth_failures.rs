@@ -190,7 +190,7 @@ fn rate_limited_with_retry_after_as_a_date_or_absent() {
         let server = server();
         let in_two_minutes = SystemTime::now() + Duration::from_secs(120);
         server.misbehave_once(Misbehaviour::RateLimited {
-            retry_after: Some(http_date(in_two_minutes)),
+            retry_after: Some(httpdate::fmt_http_date(in_two_minutes)),
         });
         server.misbehave_once(Misbehaviour::RateLimited { retry_after: None });
         let client = Client::new(flavour, &server);
@@ -705,34 +705,4 @@ fn post_json(server: &AuthServer, body: impl Into<Body>) -> Response {
         .body(body)
         .send()
         .unwrap()
-}
-
-fn http_date(time: SystemTime) -> String {
-    let secs = time
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    const MONTHS: [&str; 12] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ];
-    const DAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
-    format!(
-        "{}, {day:02} {} {year} {:02}:{:02}:{:02} GMT",
-        DAYS[days.rem_euclid(7) as usize],
-        MONTHS[(month - 1) as usize],
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
