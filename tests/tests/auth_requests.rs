@@ -3,21 +3,14 @@
 
 mod auth_common;
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use auth_common::{
-    Client, FLAVOURS, INTEGRATION_SECRET, Setup, integration, runtime, server, storefront,
+    Client, FLAVOURS, INTEGRATION_SECRET, Setup, integration, runtime, server, storefront, unix_now,
 };
 use scope_core::auth::{AuthClient, AuthError, Credentials, ExposeSecret};
 use scope_core::scopes;
 use scope_tests::{App, AuthServer, Misbehaviour};
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
-}
 
 #[test]
 fn a_sales_channel_gets_a_token_for_its_market() {

@@ -3,20 +3,13 @@
 
 mod auth_common;
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
-use auth_common::{both_clients, integration, server, storefront};
+use auth_common::{both_clients, integration, server, storefront, unix_now};
 use scope_core::auth::{ApplicationKind, Credentials, ExposeSecret, Token, decode_claims};
 use scope_core::scopes;
 use scope_tests::AuthServer;
 use scope_tests::jwt::{ORGANIZATION_ID, ORGANIZATION_SLUG};
-
-fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-}
 
 /// One token from each client flavour.
 fn tokens(server: &AuthServer, credentials: &Credentials) -> [Token; 2] {
@@ -54,7 +47,7 @@ fn a_sales_channel_token_says_what_it_is_for() {
         assert_eq!(claims.test, Some(true));
         assert!(claims.rand.is_some_and(|r| (0.0..1.0).contains(&r)));
         let (iat, exp) = (claims.iat.unwrap(), claims.exp.unwrap());
-        assert!(iat.abs_diff(unix_now()) <= 2, "iat {iat}");
+        assert!((iat as i64).abs_diff(unix_now()) <= 2, "iat {iat}");
         assert_eq!(exp - iat, token.expires_in().as_secs());
         assert_eq!(claims.is_expired_at(SystemTime::now()), Some(false));
     }
@@ -105,7 +98,7 @@ fn decode_claims_reads_any_token_text_the_same_way() {
 fn tokens_the_stand_in_signs_for_other_kinds_decode_too() {
     let server = server();
     let key = server.signing_key();
-    let now = unix_now() as i64;
+    let now = unix_now();
     for (kind, expected) in [
         ("webapp", ApplicationKind::Webapp),
         ("user", ApplicationKind::User),

@@ -3,9 +3,9 @@
 
 mod auth_common;
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use auth_common::{integration, server};
+use auth_common::{integration, server, unix_now};
 use scope_core::auth::{
     ApplicationKind, BlockingVerifier, ExposeSecret, Token, VerifyError, blocking::AuthClient,
 };
@@ -27,10 +27,7 @@ fn token(server: &AuthServer) -> Token {
 }
 
 fn claims(server: &AuthServer, age: i64, lifetime: u64) -> Value {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64;
+    let now = unix_now();
     access_token_claims(
         "integration",
         "backend",

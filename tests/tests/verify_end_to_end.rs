@@ -8,9 +8,9 @@ mod auth_common;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
-use auth_common::{integration, server};
+use auth_common::{integration, server, unix_now};
 use scope_core::auth::{
     ApplicationKind, AuthClient, AuthError, Claims, ClaimsErrorKind, ExposeSecret, Verifier,
     VerifyError,
@@ -26,13 +26,6 @@ fn client(server: &AuthServer) -> AuthClient {
         .base_url(server.base_url())
         .build()
         .unwrap()
-}
-
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs() as i64
 }
 
 /// Integration claims issued by `server`, issued `age` seconds ago and valid for `lifetime`.

@@ -5,10 +5,18 @@
 
 pub mod example;
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use scope_core::auth::{AuthClient, AuthError, Credentials, SecretString, Token, blocking};
 use scope_tests::AuthServer;
+
+/// Seconds since the Unix epoch, now: what `created_at`, `iat` and `exp` count.
+pub fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
 
 /// The two flavours of the token client.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
