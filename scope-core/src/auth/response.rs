@@ -277,7 +277,7 @@ fn decode_token(
     } else {
         Cow::Owned(token_type.to_owned())
     };
-    Ok(Token::from_parts_with_scopes(
+    Ok(Token::from_parts(
         access_token.into_owned(),
         token_type,
         expires_in,

@@ -164,7 +164,7 @@ impl StoredToken {
             return None;
         }
         let now = super::now();
-        Some(Token::from_parts_with_scopes(
+        Some(Token::from_parts(
             secrecy::ExposeSecret::expose_secret(&self.access_token).to_owned(),
             self.token_type.clone().into(),
             self.expires_in,

@@ -38,7 +38,7 @@ pub struct Token {
 impl Token {
     /// A token from the server's fields, the granted scope already parsed
     /// (`None` when the grammar rejects it).
-    pub(crate) fn from_parts_with_scopes(
+    pub(crate) fn from_parts(
         access_token: String,
         token_type: Cow<'static, str>,
         expires_in: Duration,
@@ -81,7 +81,7 @@ impl Token {
             .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
         let scope = scope.into();
         let scopes = scope.parse().ok();
-        Token::from_parts_with_scopes(
+        Token::from_parts(
             access_token.into(),
             Cow::Borrowed("bearer"),
             expires_in,
