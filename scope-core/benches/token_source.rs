@@ -150,8 +150,8 @@ fn hot_path(c: &mut Criterion) {
 }
 
 #[cfg(feature = "blocking")]
-fn warm_blocking_source() -> scope_core::auth::BlockingTokenSource {
-    use scope_core::auth::{BlockingTokenSource, blocking};
+fn warm_blocking_source() -> scope_core::auth::blocking::TokenSource {
+    use scope_core::auth::blocking::{self, TokenSource as BlockingTokenSource};
 
     let client = blocking::AuthClient::builder()
         .base_url("http://127.0.0.1:9")

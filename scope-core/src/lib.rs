@@ -26,7 +26,7 @@
 //! - `serde`: `Serialize` and `Deserialize` for [`Scope`] and [`ScopeSet`], as text.
 //! - `auth` (default): `auth`, the async `client_credentials` token client (reqwest, rustls),
 //!   the single-flight token cache (`auth::TokenSource`), token claims and revocation.
-//! - `blocking`: `auth::blocking`, the same client (and `auth::BlockingTokenSource`) for
+//! - `blocking`: `auth::blocking`, the same client (with `auth::blocking::TokenSource` and `auth::blocking::Verifier`) for
 //!   synchronous programs.
 //! - `verify`: `auth::Verifier`, RS512 signature checks against the auth server's JWKS.
 //!

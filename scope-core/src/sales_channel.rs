@@ -112,34 +112,6 @@ impl ScopeSet {
     }
 }
 
-#[cfg(feature = "auth")]
-impl crate::auth::Credentials {
-    /// Credentials of a sales channel whose scopes are already proven to hold a
-    /// market: this constructor cannot fail, and checks nothing again.
-    ///
-    /// [`Credentials::sales_channel`](crate::auth::Credentials::sales_channel)
-    /// takes a plain [`ScopeSet`] and applies the same rule at run time. An
-    /// empty client id is not refused here; the server answers it with a 401.
-    ///
-    /// ```
-    /// use scope_core::auth::Credentials;
-    /// use scope_core::sales_channel_scopes;
-    ///
-    /// let storefront = Credentials::for_sales_channel(
-    ///     "my-client-id",
-    ///     sales_channel_scopes!("market:code:europe stock_location:code:eu_warehouse"),
-    /// );
-    /// assert!(storefront.is_sales_channel());
-    /// assert_eq!(storefront.scope().unwrap().len(), 2);
-    /// ```
-    pub fn for_sales_channel(
-        client_id: impl Into<String>,
-        scopes: SalesChannelScopes,
-    ) -> crate::auth::Credentials {
-        crate::auth::Credentials::sales_channel_unchecked(client_id.into(), scopes.0)
-    }
-}
-
 impl FromStr for SalesChannelScopes {
     type Err = ScopeError;
 

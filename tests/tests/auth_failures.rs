@@ -7,8 +7,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use auth_common::{Client, FLAVOURS, Setup, integration, runtime, server, storefront};
 use reqwest::blocking::{Body, Response};
-use scope_core::auth::{AuthClient, AuthError, Credentials, blocking};
-use scope_core::{ScopeSet, scopes};
+use scope_core::auth::{AuthClient, AuthError, Credentials, RequestKind, blocking};
+use scope_core::{ErrorKind, ScopeSet, scopes};
 use scope_tests::{AuthServer, ErrorShape, Misbehaviour};
 
 #[test]
@@ -18,7 +18,12 @@ fn a_wrong_secret_is_rejected_as_unauthorized() {
         let err = Client::new(flavour, &server)
             .request_token(&Credentials::integration("backend", "wrong-secret", None))
             .unwrap_err();
-        let AuthError::Rejected { status, errors } = &err else {
+        let AuthError::Rejected {
+            request: RequestKind::Token,
+            status,
+            errors,
+        } = &err
+        else {
             panic!("{flavour:?}: {err:?}")
         };
         assert_eq!(status, &401);
@@ -102,6 +107,7 @@ fn every_error_shape_is_understood() {
                 .request_token(&Credentials::integration("backend", "wrong", None))
                 .unwrap_err();
             let AuthError::Rejected {
+                request: RequestKind::Token,
                 status: 401,
                 errors,
             } = &err
@@ -137,6 +143,7 @@ fn every_entry_of_an_errors_array_is_kept() {
             .request_token(&storefront())
             .unwrap_err();
         let AuthError::Rejected {
+            request: RequestKind::Token,
             status: 400,
             errors,
         } = &err
@@ -163,6 +170,7 @@ fn rate_limited_with_retry_after_in_seconds() {
         let client = Client::new(flavour, &server);
         let err = client.request_token(&integration()).unwrap_err();
         let AuthError::RateLimited {
+            request: RequestKind::Token,
             retry_after,
             errors,
         } = &err
@@ -209,6 +217,7 @@ fn rate_limited_with_retry_after_as_a_date_or_absent() {
             matches!(
                 err,
                 AuthError::RateLimited {
+                    request: RequestKind::Token,
                     retry_after: None,
                     ..
                 }
@@ -232,6 +241,7 @@ fn the_stand_ins_own_rate_limit_answers_429() {
             matches!(
                 err,
                 AuthError::RateLimited {
+                    request: RequestKind::Token,
                     retry_after: None,
                     ..
                 }
@@ -250,6 +260,7 @@ fn a_500_with_an_html_page_is_a_server_error() {
             .request_token(&storefront())
             .unwrap_err();
         let AuthError::Server {
+            request: RequestKind::Token,
             status: 500,
             errors,
             retry_after: None,
@@ -279,7 +290,14 @@ fn a_503_is_a_server_error() {
             .request_token(&storefront())
             .unwrap_err();
         assert!(
-            matches!(err, AuthError::Server { status: 503, .. }),
+            matches!(
+                err,
+                AuthError::Server {
+                    request: RequestKind::Token,
+                    status: 503,
+                    ..
+                }
+            ),
             "{flavour:?}: {err:?}"
         );
     }
@@ -295,6 +313,7 @@ fn a_503_with_retry_after_says_when_to_retry() {
         let client = Client::new(flavour, &server);
         let err = client.request_token(&storefront()).unwrap_err();
         let AuthError::Server {
+            request: RequestKind::Token,
             status: 503,
             retry_after,
             errors,
@@ -323,7 +342,14 @@ fn a_403_is_rejected() {
             .request_token(&storefront())
             .unwrap_err();
         assert!(
-            matches!(err, AuthError::Rejected { status: 403, .. }),
+            matches!(
+                err,
+                AuthError::Rejected {
+                    request: RequestKind::Token,
+                    status: 403,
+                    ..
+                }
+            ),
             "{flavour:?}: {err:?}"
         );
         assert!(!err.is_unauthorized());
@@ -419,6 +445,7 @@ fn redirects_are_never_followed() {
                 .request_token(&integration())
                 .unwrap_err();
             let AuthError::Redirected {
+                request: RequestKind::Token,
                 status: got,
                 location,
             } = &err
@@ -489,7 +516,7 @@ fn a_slow_server_times_out() {
             started.elapsed()
         );
         assert!(
-            matches!(err, AuthError::Timeout { after } if after == Duration::from_millis(300)),
+            matches!(err, AuthError::Timeout { request: RequestKind::Token, after } if after == Duration::from_millis(300)),
             "{flavour:?}: {err:?}"
         );
         assert!(err.is_retryable());
@@ -585,7 +612,7 @@ fn an_unreachable_server_is_a_transport_error() {
         assert!(matches!(err, AuthError::Transport(_)), "{err:?}");
         assert!(
             err.to_string()
-                .starts_with("could not reach the auth server"),
+                .starts_with("the token request could not reach the auth server"),
             "{err}"
         );
         assert!(err.is_retryable());
@@ -667,10 +694,19 @@ fn a_sales_channel_without_a_market_never_reaches_the_network() {
             scopes!("provisioning-api"),
         ] {
             let err = attempt(&client, "storefront", &scope);
+            // The grammar's error is kept whole, as the source: its kind and span.
+            let AuthError::InvalidScope(scope_err) = &err else {
+                panic!("{flavour:?} {scope}: {err:?}");
+            };
             assert!(
-                matches!(err, AuthError::InvalidConfig(_)),
-                "{flavour:?} {scope}: {err:?}"
+                matches!(
+                    scope_err.kind(),
+                    ErrorKind::SalesChannelWithoutMarket | ErrorKind::StockLocationWithoutMarket
+                ),
+                "{scope_err:?}"
             );
+            let source = std::error::Error::source(&err).expect("the ScopeError as source");
+            assert_eq!(source.to_string(), scope_err.to_string());
             assert!(
                 err.to_string()
                     .contains("sales channels require a market in scope"),

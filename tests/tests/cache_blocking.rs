@@ -1,4 +1,4 @@
-//! `BlockingTokenSource` end to end against the stand-in auth server: the same
+//! `blocking::TokenSource` end to end against the stand-in auth server: the same
 //! rules as the async source, for threads.
 
 use std::collections::HashSet;
@@ -6,7 +6,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use scope_core::auth::{
-    AuthError, BlockingTokenSource, Credentials, ExposeSecret, Token, blocking::AuthClient,
+    AuthError, Credentials, ExposeSecret, Token,
+    blocking::{AuthClient, TokenSource as BlockingTokenSource},
 };
 use scope_tests::{App, AuthServer, Misbehaviour};
 

@@ -4,7 +4,7 @@
 mod auth_common;
 
 use auth_common::{INTEGRATION_SECRET as SECRET, both_clients, integration, storefront};
-use scope_core::auth::{AuthError, Credentials, ExposeSecret, SecretString};
+use scope_core::auth::{AuthError, Credentials, ExposeSecret, RequestKind, SecretString};
 use scope_tests::AuthServer;
 
 /// The usual stand-in, and a second integration whose tokens `backend` cannot revoke.
@@ -68,6 +68,7 @@ fn assert_refused(result: Result<(), AuthError>, leaks: &[&str], client: &str) {
     let err = result.expect_err("a refusal");
     match &err {
         AuthError::Rejected {
+            request: RequestKind::Revocation,
             status: 403,
             errors,
         } => assert!(!errors.is_empty(), "{client}: {err}"),

@@ -1,4 +1,4 @@
-//! End to end against the stand-in: `BlockingVerifier`, the blocking twin of `Verifier`, with
+//! End to end against the stand-in: `blocking::Verifier`, the blocking twin of `Verifier`, with
 //! the same checks and the same key cache rules.
 
 mod auth_common;
@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use auth_common::{integration, server, unix_now};
 use scope_core::auth::{
-    ApplicationKind, BlockingVerifier, ExposeSecret, Token, VerifyError, blocking::AuthClient,
+    ApplicationKind, ExposeSecret, Token, VerifyError,
+    blocking::{AuthClient, Verifier as BlockingVerifier},
 };
 use scope_tests::AuthServer;
 use scope_tests::jwt::{

@@ -1,7 +1,7 @@
 //! End to end against the stand-in: `Verifier` checks RS512 signatures with the keys the
 //! stand-in publishes at `/.well-known/jwks.json`, fetched once and cached by `kid`. Key set
 //! endpoints that misbehave are raw sockets here; the oversized one is tried with the
-//! `BlockingVerifier` too.
+//! `blocking::Verifier` too.
 
 mod auth_common;
 

@@ -5,7 +5,7 @@ use std::fmt;
 use secrecy::SecretString;
 
 use super::AuthError;
-use crate::ScopeSet;
+use crate::{SalesChannelScopes, ScopeSet};
 
 /// Who asks for a token: a sales channel or an integration.
 ///
@@ -40,9 +40,11 @@ impl Credentials {
     ///
     /// # Errors
     ///
-    /// [`AuthError::InvalidConfig`] when the scope names no market and no store,
-    /// or names a stock location without a market or store beside it, or when the
-    /// client id is empty: such a request could only fail, so it is never sent.
+    /// [`AuthError::InvalidScope`] (holding the grammar's [`ScopeError`](crate::ScopeError),
+    /// its kind and span) when the scope names no market and no store, or names a
+    /// stock location without a market or store beside it;
+    /// [`AuthError::InvalidConfig`] when the client id is empty. Such a request
+    /// could only fail, so it is never sent.
     ///
     /// ```
     /// use scope_core::auth::Credentials;
@@ -61,18 +63,36 @@ impl Credentials {
         let client_id = client_id.into();
         check_client_id(&client_id)?;
         // The grammar's sales-channel rule: the very one `sales_channel_scopes!` runs at compile time.
-        if let Err(err) = scope.check_sales_channel() {
-            return Err(AuthError::InvalidConfig(err.to_string()));
-        }
-        Ok(Credentials::sales_channel_unchecked(client_id, scope))
+        let scopes = SalesChannelScopes::new(scope)?;
+        Ok(Credentials::for_sales_channel(client_id, scopes))
     }
 
-    /// A sales channel whose scope is already known to hold a market or store.
-    pub(crate) fn sales_channel_unchecked(client_id: String, scope: ScopeSet) -> Credentials {
+    /// Credentials of a sales channel whose scopes are already proven to hold a
+    /// market: this constructor cannot fail, and checks nothing again.
+    ///
+    /// [`Credentials::sales_channel`] takes a plain [`ScopeSet`] and applies the
+    /// same rule at run time. An empty client id is not refused here; the server
+    /// answers it with a 401.
+    ///
+    /// ```
+    /// use scope_core::auth::Credentials;
+    /// use scope_core::sales_channel_scopes;
+    ///
+    /// let storefront = Credentials::for_sales_channel(
+    ///     "my-client-id",
+    ///     sales_channel_scopes!("market:code:europe stock_location:code:eu_warehouse"),
+    /// );
+    /// assert!(storefront.is_sales_channel());
+    /// assert_eq!(storefront.scope().unwrap().len(), 2);
+    /// ```
+    pub fn for_sales_channel(
+        client_id: impl Into<String>,
+        scopes: SalesChannelScopes,
+    ) -> Credentials {
         Credentials {
-            client_id,
+            client_id: client_id.into(),
             client_secret: None,
-            scope: Some(scope),
+            scope: Some(scopes.into()),
         }
     }
 
@@ -137,6 +157,14 @@ impl Credentials {
     /// ```
     pub fn client_secret(&self) -> Option<&SecretString> {
         self.client_secret.as_ref()
+    }
+
+    /// The client secret's text, empty for a sales channel: what an error
+    /// about these credentials' requests must never show.
+    pub(crate) fn secret_text(&self) -> &str {
+        self.client_secret
+            .as_ref()
+            .map_or("", |secret| secrecy::ExposeSecret::expose_secret(secret))
     }
 
     /// Whether these are a sales channel's credentials (no secret).

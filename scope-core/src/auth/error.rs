@@ -1,10 +1,15 @@
-//! `AuthError`: what went wrong with a token request, in variants a caller can act on.
+//! `AuthError`: what went wrong with a request to the auth server, in variants a
+//! caller can act on.
 
 use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
-/// Why a token request failed.
+use super::RequestKind;
+use crate::ScopeError;
+
+/// Why a request to the auth server (a token request, a revocation, a key-set
+/// fetch: see [`AuthError::request`]) failed.
 ///
 /// Match on the variant to decide what to do: fix the credentials
 /// ([`Rejected`](AuthError::Rejected), [`InvalidConfig`](AuthError::InvalidConfig)),
@@ -21,7 +26,7 @@ use std::time::Duration;
 /// use scope_core::scopes;
 ///
 /// let err = Credentials::sales_channel("id", scopes!("stock_location:code:eu")).unwrap_err();
-/// assert!(matches!(err, AuthError::InvalidConfig(_)));
+/// assert!(matches!(err, AuthError::InvalidScope(_)));
 /// assert_eq!(err.status(), None);
 /// ```
 #[derive(Debug)]
@@ -31,6 +36,8 @@ pub enum AuthError {
     /// wrong secret, invalid scope, not allowed. Retrying the same request will
     /// not help.
     Rejected {
+        /// The request that was rejected.
+        request: RequestKind,
         /// The HTTP status, such as 400, 401 or 403.
         status: u16,
         /// Every error the server listed, in order (empty when its body said none).
@@ -39,6 +46,8 @@ pub enum AuthError {
     /// The server is limiting the rate of token requests (429): 30 a minute per
     /// IP. Wait, and cache tokens instead of asking for one per call.
     RateLimited {
+        /// The request that was refused.
+        request: RequestKind,
         /// How long the server asked to wait, when it sent `Retry-After`.
         retry_after: Option<Duration>,
         /// Every error the server listed.
@@ -46,6 +55,8 @@ pub enum AuthError {
     },
     /// The server failed (5xx). Retrying later may help.
     Server {
+        /// The request that failed.
+        request: RequestKind,
         /// The HTTP status, such as 500 or 503.
         status: u16,
         /// How long the server asked to wait, when it sent `Retry-After`.
@@ -56,32 +67,76 @@ pub enum AuthError {
     /// The server answered with a redirect, which is never followed: it would
     /// post the credentials to another address.
     Redirected {
+        /// The request that was answered with a redirect.
+        request: RequestKind,
         /// The HTTP status, such as 301, 307 or 308.
         status: u16,
-        /// Where the server pointed, when it said (control characters removed,
-        /// cut to a readable length).
+        /// Where the server pointed, when it said: scheme, host and path only
+        /// (a query may echo a secret), control characters removed, cut to a
+        /// readable length.
         location: Option<String>,
     },
     /// The server could not be reached, or the connection failed mid-way.
     Transport(TransportError),
     /// The request did not finish within the configured timeout.
     Timeout {
+        /// The request that timed out.
+        request: RequestKind,
         /// The timeout that ran out (the connect or the total timeout).
         after: Duration,
     },
-    /// The server's answer could not be read as a token response.
+    /// The server's answer could not be read: not a token response, or larger
+    /// than the client accepts.
     Decode(DecodeError),
     /// The client or the credentials are set up wrong; nothing was sent.
     InvalidConfig(String),
+    /// The credentials' scope cannot be used for them (a sales channel without
+    /// a market, say); nothing was sent. The [`ScopeError`] (its kind and the
+    /// span of the fault) is the error's [`source`](StdError::source).
+    InvalidScope(ScopeError),
+    /// The server granted a scope other than the one requested, or wider (the
+    /// check is opt-in: `AuthClientBuilder::check_granted_scope`). The token was
+    /// not used.
+    ScopeMismatch {
+        /// The scope asked for, as sent.
+        requested: String,
+        /// The scope the server granted, as it wrote it (empty when it sent none).
+        granted: String,
+    },
 }
 
 impl AuthError {
+    /// Which request failed; `None` when nothing was sent (a configuration
+    /// error) or the failure is not a request's (a scope mismatch).
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthError, RequestKind};
+    ///
+    /// let err = AuthError::Timeout { request: RequestKind::KeySet, after: std::time::Duration::from_secs(30) };
+    /// assert_eq!(err.request(), Some(RequestKind::KeySet));
+    /// assert!(err.to_string().starts_with("the key-set request timed out"));
+    /// ```
+    pub fn request(&self) -> Option<RequestKind> {
+        match self {
+            AuthError::Rejected { request, .. }
+            | AuthError::RateLimited { request, .. }
+            | AuthError::Server { request, .. }
+            | AuthError::Redirected { request, .. }
+            | AuthError::Timeout { request, .. } => Some(*request),
+            AuthError::Transport(err) => Some(err.request),
+            AuthError::Decode(err) => Some(err.request),
+            AuthError::InvalidConfig(_)
+            | AuthError::InvalidScope(_)
+            | AuthError::ScopeMismatch { .. } => None,
+        }
+    }
+
     /// The HTTP status of the server's answer, when there was one.
     ///
     /// ```
-    /// use scope_core::auth::AuthError;
+    /// use scope_core::auth::{AuthError, RequestKind};
     ///
-    /// let err = AuthError::Rejected { status: 401, errors: vec![] };
+    /// let err = AuthError::Rejected { request: RequestKind::Token, status: 401, errors: vec![] };
     /// assert_eq!(err.status(), Some(401));
     /// assert_eq!(AuthError::InvalidConfig("bad".into()).status(), None);
     /// ```
@@ -92,9 +147,11 @@ impl AuthError {
             AuthError::Server { status, .. } => Some(*status),
             AuthError::Redirected { status, .. } => Some(*status),
             AuthError::Decode(decode) => Some(decode.status),
-            AuthError::Transport(_) | AuthError::Timeout { .. } | AuthError::InvalidConfig(_) => {
-                None
-            }
+            AuthError::Transport(_)
+            | AuthError::Timeout { .. }
+            | AuthError::InvalidConfig(_)
+            | AuthError::InvalidScope(_)
+            | AuthError::ScopeMismatch { .. } => None,
         }
     }
 
@@ -103,9 +160,9 @@ impl AuthError {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use scope_core::auth::AuthError;
+    /// use scope_core::auth::{AuthError, RequestKind};
     ///
-    /// let err = AuthError::RateLimited { retry_after: Some(Duration::from_secs(30)), errors: vec![] };
+    /// let err = AuthError::RateLimited { request: RequestKind::Token, retry_after: Some(Duration::from_secs(30)), errors: vec![] };
     /// assert_eq!(err.retry_after(), Some(Duration::from_secs(30)));
     /// ```
     pub fn retry_after(&self) -> Option<Duration> {
@@ -121,10 +178,10 @@ impl AuthError {
     /// (HTTP 401): a cached token for these credentials should be dropped.
     ///
     /// ```
-    /// use scope_core::auth::AuthError;
+    /// use scope_core::auth::{AuthError, RequestKind};
     ///
-    /// assert!(AuthError::Rejected { status: 401, errors: vec![] }.is_unauthorized());
-    /// assert!(!AuthError::Rejected { status: 400, errors: vec![] }.is_unauthorized());
+    /// assert!(AuthError::Rejected { request: RequestKind::Token, status: 401, errors: vec![] }.is_unauthorized());
+    /// assert!(!AuthError::Rejected { request: RequestKind::Token, status: 400, errors: vec![] }.is_unauthorized());
     /// ```
     pub fn is_unauthorized(&self) -> bool {
         self.status() == Some(401)
@@ -134,10 +191,10 @@ impl AuthError {
     /// server error, transport failure or timeout.
     ///
     /// ```
-    /// use scope_core::auth::AuthError;
+    /// use scope_core::auth::{AuthError, RequestKind};
     ///
-    /// assert!(AuthError::Server { status: 503, retry_after: None, errors: vec![] }.is_retryable());
-    /// assert!(!AuthError::Rejected { status: 400, errors: vec![] }.is_retryable());
+    /// assert!(AuthError::Server { request: RequestKind::Token, status: 503, retry_after: None, errors: vec![] }.is_retryable());
+    /// assert!(!AuthError::Rejected { request: RequestKind::Token, status: 400, errors: vec![] }.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -152,9 +209,9 @@ impl AuthError {
     /// The errors the server listed in its answer (empty for other failures).
     ///
     /// ```
-    /// use scope_core::auth::{ApiError, AuthError};
+    /// use scope_core::auth::{ApiError, AuthError, RequestKind};
     ///
-    /// let err = AuthError::Rejected { status: 401, errors: vec![ApiError::new("invalid_client")] };
+    /// let err = AuthError::Rejected { request: RequestKind::Token, status: 401, errors: vec![ApiError::new("invalid_client")] };
     /// assert_eq!(err.api_errors()[0].title, "invalid_client");
     /// ```
     pub fn api_errors(&self) -> &[ApiError] {
@@ -170,29 +227,51 @@ impl AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AuthError::Rejected { status, errors } => {
+            AuthError::Rejected {
+                request,
+                status: 401,
+                errors,
+            } => {
                 write!(
                     f,
-                    "the auth server rejected the token request (HTTP {status})"
+                    "the auth server refused the credentials of the {request} (HTTP 401)"
                 )?;
                 write_errors(f, errors)?;
-                let hint = match status {
-                    401 => "check the client id and, for an integration, the client secret",
-                    400 => {
+                f.write_str(
+                    "; retrying will not help: check the client id and, for an integration, the client secret",
+                )
+            }
+            AuthError::Rejected {
+                request,
+                status,
+                errors,
+            } => {
+                write!(f, "the auth server rejected the {request} (HTTP {status})")?;
+                write_errors(f, errors)?;
+                let hint = match (request, status) {
+                    (RequestKind::Token, 400) => {
                         "check the scope: every market, store and stock location must exist and be enabled"
                     }
-                    403 => {
+                    (RequestKind::Token, 403) => {
                         "the application is not allowed to get this token; check its kind and scope"
                     }
+                    (RequestKind::Revocation, _) => {
+                        "check that the token was issued to these credentials' application"
+                    }
+                    (RequestKind::KeySet, _) => "check the base URL of the auth server",
                     _ => "check the credentials and the scope",
                 };
                 write!(f, "; {hint}")
             }
             AuthError::RateLimited {
+                request,
                 retry_after,
                 errors,
             } => {
-                f.write_str("the auth server is rate limiting token requests (HTTP 429)")?;
+                write!(
+                    f,
+                    "the auth server is rate limiting the {request} (HTTP 429)"
+                )?;
                 write_errors(f, errors)?;
                 match retry_after {
                     Some(wait) => write!(f, "; retry after {}", Seconds(*wait))?,
@@ -201,35 +280,62 @@ impl fmt::Display for AuthError {
                 f.write_str(", and cache tokens: the limit is 30 token requests a minute per IP")
             }
             AuthError::Server {
+                request,
                 status,
                 retry_after,
                 errors,
             } => {
-                write!(f, "the auth server failed (HTTP {status})")?;
+                write!(
+                    f,
+                    "the auth server failed to answer the {request} (HTTP {status})"
+                )?;
                 write_errors(f, errors)?;
                 match retry_after {
                     Some(wait) => write!(f, "; retry after {}", Seconds(*wait)),
                     None => f.write_str("; retry later"),
                 }
             }
-            AuthError::Redirected { status, location } => {
-                write!(f, "the auth server answered with a redirect (HTTP {status}")?;
+            AuthError::Redirected {
+                request,
+                status,
+                location,
+            } => {
+                write!(
+                    f,
+                    "the auth server answered the {request} with a redirect (HTTP {status}"
+                )?;
                 if let Some(location) = location {
                     write!(f, " to {location}")?;
                 }
-                f.write_str(
-                    "), which is not followed because it would send the credentials elsewhere; \
-                     set the base URL to the right address",
-                )
+                if request.carries_credentials() {
+                    f.write_str(
+                        "), which is not followed because it would send the credentials elsewhere; \
+                         set the base URL to the right address",
+                    )
+                } else {
+                    f.write_str(
+                        "), which is not followed: the signing keys must come from the configured auth server; \
+                         set the base URL to the right address",
+                    )
+                }
             }
             AuthError::Transport(err) => fmt::Display::fmt(err, f),
-            AuthError::Timeout { after } => write!(
+            AuthError::Timeout { request, after } => write!(
                 f,
-                "the token request timed out after {}; check the network, or raise the timeout on the client builder",
+                "the {request} timed out after {}; check the network, or raise the timeout on the client builder",
                 Seconds(*after)
             ),
             AuthError::Decode(err) => fmt::Display::fmt(err, f),
             AuthError::InvalidConfig(message) => f.write_str(message),
+            AuthError::InvalidScope(err) => {
+                write!(f, "the credentials' scope cannot be used: {err}")
+            }
+            AuthError::ScopeMismatch { requested, granted } => write!(
+                f,
+                "the auth server granted the scope `{granted}`, which is not within the `{requested}` \
+                 requested, so the token was not used; check the application's markets and stock \
+                 locations in the dashboard"
+            ),
         }
     }
 }
@@ -239,8 +345,25 @@ impl StdError for AuthError {
         match self {
             AuthError::Transport(err) => Some(err),
             AuthError::Decode(err) => Some(err),
+            AuthError::InvalidScope(err) => Some(err),
             _ => None,
         }
+    }
+}
+
+impl From<ScopeError> for AuthError {
+    /// A scope that cannot be used: [`AuthError::InvalidScope`].
+    ///
+    /// ```
+    /// use scope_core::{auth::AuthError, ScopeSet};
+    ///
+    /// fn parse(text: &str) -> Result<ScopeSet, AuthError> {
+    ///     Ok(text.parse::<ScopeSet>()?)
+    /// }
+    /// assert!(matches!(parse("markets:all"), Err(AuthError::InvalidScope(_))));
+    /// ```
+    fn from(err: ScopeError) -> Self {
+        AuthError::InvalidScope(err)
     }
 }
 
@@ -341,14 +464,18 @@ impl fmt::Display for ApiError {
 /// ```
 #[derive(Debug)]
 pub struct TransportError {
+    pub(crate) request: RequestKind,
     message: String,
     source: Box<dyn StdError + Send + Sync>,
 }
 
 impl TransportError {
-    pub(crate) fn new(source: Box<dyn StdError + Send + Sync>) -> TransportError {
+    pub(crate) fn new(
+        request: RequestKind,
+        source: Box<dyn StdError + Send + Sync>,
+    ) -> TransportError {
         // One line: each cause in the chain, most general first.
-        let mut message = String::from("could not reach the auth server: ");
+        let mut message = format!("the {request} could not reach the auth server: ");
         message.push_str(&source.to_string());
         let mut cause = source.source();
         while let Some(err) = cause {
@@ -359,7 +486,11 @@ impl TransportError {
             }
             cause = err.source();
         }
-        TransportError { message, source }
+        TransportError {
+            request,
+            message,
+            source,
+        }
     }
 }
 
@@ -375,9 +506,10 @@ impl StdError for TransportError {
     }
 }
 
-/// The server's answer could not be read as a token response.
+/// The server's answer could not be read: not a token response, or larger
+/// than the client accepts.
 ///
-/// It says the status, the content type, the length and what was wrong, never
+/// It says the request, the status, the content type, the length and what was wrong, never
 /// the body itself (a body may hold a token).
 ///
 /// ```no_run
@@ -393,6 +525,7 @@ impl StdError for TransportError {
 /// ```
 #[derive(Debug, Clone)]
 pub struct DecodeError {
+    pub(crate) request: RequestKind,
     pub(crate) status: u16,
     pub(crate) content_type: Option<String>,
     pub(crate) length: Option<usize>,
@@ -411,6 +544,17 @@ impl DecodeError {
         self.status
     }
 
+    /// The request the answer was to.
+    ///
+    /// ```no_run
+    /// # fn f(err: scope_core::auth::DecodeError) {
+    /// assert_eq!(err.request(), scope_core::auth::RequestKind::Token);
+    /// # }
+    /// ```
+    pub fn request(&self) -> RequestKind {
+        self.request
+    }
+
     /// The answer's `Content-Type`, when it sent one.
     ///
     /// ```no_run
@@ -425,14 +569,21 @@ impl DecodeError {
 
 impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "the auth server's answer (HTTP {}", self.status)?;
+        write!(
+            f,
+            "the auth server's answer to the {} (HTTP {}",
+            self.request, self.status
+        )?;
         if let Some(content_type) = &self.content_type {
             write!(f, ", {content_type}")?;
         }
         if let Some(length) = self.length {
             write!(f, ", {length} bytes")?;
         }
-        write!(f, ") is not a token response: {}", self.reason)
+        match self.request {
+            RequestKind::Token => write!(f, ") is not a token response: {}", self.reason),
+            _ => write!(f, ") could not be read: {}", self.reason),
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! Access tokens from Commerce Layer's auth server, with the OAuth
-//! `client_credentials` grant.
+//! `client_credentials` grant: request, cache, revoke, decode and verify them.
 //!
 //! [`Credentials`] are either a sales channel (a client id and a scope that holds
 //! a market or a store; no secret) or an integration (a client id, a secret and
@@ -27,50 +27,47 @@
 //!
 //! Every monotonic clock read goes through tokio's clock, so tests that pause
 //! tokio's time also move token expiry.
+//!
+//! Where things live: `credentials`, `token` and `error` are the values;
+//! `exchange` writes every request body and reads every answer without I/O;
+//! `client` sends them (one `send` per flavour); `cache` is the single-flight
+//! token cache and `source` puts it over a client and a [`TokenStore`];
+//! `claims` decodes a token, `verify` checks its signature.
 
-#[cfg(feature = "blocking")]
-pub mod blocking;
-#[cfg(feature = "blocking")]
-mod blocking_source;
 mod cache;
 mod claims;
 mod client;
-mod config;
-mod core_api;
 mod credentials;
 mod error;
-mod request;
-mod response;
-mod revoke;
-mod store;
+mod exchange;
+mod source;
 mod token;
-mod token_source;
 #[cfg(feature = "verify")]
 mod verify;
-#[cfg(all(feature = "verify", feature = "blocking"))]
-mod verify_blocking;
 
-#[cfg(feature = "blocking")]
-pub use blocking_source::BlockingTokenSource;
 pub use claims::{
     Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market,
     Organization, Owner, User, decode_claims,
 };
-pub use client::{AuthClient, AuthClientBuilder};
+pub use client::{
+    AuthClient, AuthClientBuilder, DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
+};
 pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
-pub use store::{MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore};
-pub use token::Token;
-pub use token_source::{
+pub use exchange::RequestKind;
+pub use source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
-    TokenError, TokenSource, TokenSourceBuilder,
+    MemoryStore, StoreError, StoreFuture, StoredToken, TokenError, TokenSource, TokenSourceBuilder,
+    TokenStore,
 };
+pub use token::Token;
 #[cfg(feature = "verify")]
 pub use verify::{
     DEFAULT_REFETCH_COOLDOWN, FAILURE_BACKOFF, Verifier, VerifierBuilder, VerifyError,
 };
-#[cfg(all(feature = "verify", feature = "blocking"))]
-pub use verify_blocking::BlockingVerifier;
+
+pub(crate) use cache::now;
 
 /// The secret types of [`secrecy`], re-exported: read a secret with
 /// [`ExposeSecret::expose_secret`].
@@ -83,38 +80,38 @@ pub use verify_blocking::BlockingVerifier;
 /// ```
 pub use secrecy::{ExposeSecret, SecretString};
 
-/// Commerce Layer's production auth server.
+/// The blocking flavour, for synchronous programs (feature `blocking`): the
+/// same builder, rules, errors and cache as the async types of [`auth`](crate::auth).
+/// Like `reqwest::blocking`, build and drop these outside an async runtime.
 ///
-/// ```
-/// assert_eq!(scope_core::auth::DEFAULT_BASE_URL, "https://auth.commercelayer.io");
-/// ```
-pub const DEFAULT_BASE_URL: &str = "https://auth.commercelayer.io";
-
-/// How long connecting may take unless the builder says otherwise.
+/// ```no_run
+/// use scope_core::auth::blocking::{AuthClient, TokenSource};
+/// use scope_core::auth::Credentials;
+/// use scope_core::scopes;
 ///
+/// let storefront = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+/// let tokens = TokenSource::new(AuthClient::new(), storefront);
+/// println!("{:?}", tokens.token()?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-/// assert_eq!(scope_core::auth::DEFAULT_CONNECT_TIMEOUT.as_secs(), 10);
-/// ```
-pub const DEFAULT_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+#[cfg(feature = "blocking")]
+pub mod blocking {
+    pub use super::client::blocking::{AuthClient, AuthClientBuilder};
+    pub use super::source::blocking::TokenSource;
+    #[cfg(feature = "verify")]
+    pub use super::verify::blocking::Verifier;
 
-/// How long a whole token request (connect, send, read the answer) may take
-/// unless the builder says otherwise.
-///
-/// ```
-/// assert_eq!(scope_core::auth::DEFAULT_TIMEOUT.as_secs(), 30);
-/// ```
-pub const DEFAULT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
-
-/// The largest answer read from the auth server unless the builder says
-/// otherwise: a token response is a few hundred bytes.
-///
-/// ```
-/// assert_eq!(scope_core::auth::DEFAULT_MAX_RESPONSE_BYTES, 64 * 1024);
-/// ```
-pub const DEFAULT_MAX_RESPONSE_BYTES: usize = 64 * 1024;
-
-/// The monotonic clock of this module: tokio's, so paused time in tests moves
-/// token expiry too. Works outside a runtime as well.
-pub(crate) fn now() -> std::time::Instant {
-    tokio::time::Instant::now().into_std()
+    /// Builds a blocking [`TokenSource`]: the async source's builder over the
+    /// blocking client.
+    ///
+    /// ```no_run
+    /// use std::time::Duration;
+    /// use scope_core::auth::blocking::{AuthClient, TokenSource, TokenSourceBuilder};
+    /// use scope_core::auth::Credentials;
+    ///
+    /// let builder: TokenSourceBuilder = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None));
+    /// let tokens = builder.refresh_margin(Duration::from_secs(600)).build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub type TokenSourceBuilder = super::TokenSourceBuilder<AuthClient>;
 }

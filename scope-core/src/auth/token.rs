@@ -75,7 +75,7 @@ impl Token {
         scope: impl Into<String>,
         created_at: i64,
     ) -> Token {
-        let now = super::now();
+        let now = crate::auth::now();
         let expires_at = now
             .checked_add(expires_in)
             .unwrap_or(now + Duration::from_secs(100 * 365 * 86_400));
@@ -185,7 +185,8 @@ impl Token {
     /// assert!(token.remaining() <= Duration::from_secs(60));
     /// ```
     pub fn remaining(&self) -> Duration {
-        self.expires_at.saturating_duration_since(super::now())
+        self.expires_at
+            .saturating_duration_since(crate::auth::now())
     }
 
     /// Whether the token has expired, on tokio's clock.

@@ -10,6 +10,12 @@
 
 use std::time::{Duration, Instant};
 
+/// The monotonic clock of the auth module: tokio's, so paused time in tests
+/// moves token expiry too. Works outside a runtime as well.
+pub(crate) fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
 /// What the cache asks of time. One production clock, and fake ones in tests.
 pub(crate) trait Clock: Send + Sync + 'static {
     /// The precise monotonic time.
@@ -58,7 +64,7 @@ const COARSE_IS_MONOTONIC: bool = cfg!(any(
 
 impl Clock for SystemClock {
     fn now(&self) -> Instant {
-        crate::auth::now()
+        now()
     }
 
     #[inline]
@@ -94,12 +100,12 @@ pub(crate) fn vouch(coarse: u64, now: Instant, deadline: Instant) -> u64 {
 /// coarse clock. A running clock moves within two microseconds; a paused one
 /// never does. Costs two microseconds once per stored token.
 fn tokio_clock_is_frozen() -> bool {
-    let first = crate::auth::now();
+    let first = now();
     let spin = Instant::now();
     while spin.elapsed() < Duration::from_micros(2) {
         std::hint::spin_loop();
     }
-    crate::auth::now() == first
+    now() == first
 }
 
 #[cfg(test)]

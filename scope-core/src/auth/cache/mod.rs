@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 
-pub(crate) use clock::{Clock, SystemClock};
+pub(crate) use clock::{Clock, SystemClock, now};
 pub(crate) use flight::{Failure, Flight, Outcome};
 pub(crate) use policy::Policy;
 

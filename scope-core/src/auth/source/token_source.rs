@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 
-use super::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
 use super::store::{MemoryStore, StoreError, StoredToken, TokenStore};
-use super::{AuthClient, AuthError, Credentials, Token};
+use crate::auth::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
+use crate::auth::{AuthClient, AuthError, Credentials, Token};
 
 /// How long before expiry a token is renewed unless the builder says otherwise.
 /// Commerce Layer issues the next token before the old one expires, so a
@@ -345,7 +345,7 @@ impl fmt::Debug for TokenSource {
 }
 
 /// Builds a [`TokenSource`] (or, with the `blocking` feature, a
-/// [`BlockingTokenSource`](super::BlockingTokenSource)).
+/// [`blocking::TokenSource`](crate::auth::blocking::TokenSource)).
 ///
 /// ```
 /// use std::time::Duration;
@@ -574,7 +574,7 @@ impl TokenError {
     /// ```
     pub fn retry_in(&self) -> Option<Duration> {
         self.retry_at
-            .map(|at| at.saturating_duration_since(super::now()))
+            .map(|at| at.saturating_duration_since(crate::auth::now()))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Where tokens are kept between requests: the [`TokenStore`] trait and the
 //! in-memory [`MemoryStore`].
 //!
-//! A [`TokenSource`](super::TokenSource) keeps its own token in memory for the
+//! A [`TokenSource`](crate::auth::TokenSource) keeps its own token in memory for the
 //! hot path; the store is where it looks before asking the auth server, and
 //! where it saves each new token. With a store shared between processes (Redis,
 //! a database), a fleet asks the server once per credential instead of once per
@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use secrecy::SecretString;
 
-use super::token::Token;
+use crate::auth::Token;
 
 /// The future a [`TokenStore`] method returns: boxed, so the trait can be used
 /// as `Arc<dyn TokenStore>`.
@@ -28,7 +28,7 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 /// A place to keep tokens, by key: the in-memory [`MemoryStore`], or a store
 /// shared between processes that you write.
 ///
-/// Keys come from [`TokenSource`](super::TokenSource): the auth server's URL,
+/// Keys come from [`TokenSource`](crate::auth::TokenSource): the auth server's URL,
 /// the client id and the scope, joined by `|`. They hold no secret. A store
 /// returns what was put under a key until it is removed; it may forget a token
 /// once [`StoredToken::expires_at`] has passed. Errors are reported to the
@@ -163,7 +163,7 @@ impl StoredToken {
         if remaining.is_zero() {
             return None;
         }
-        let now = super::now();
+        let now = crate::auth::now();
         Some(Token::from_parts(
             secrecy::ExposeSecret::expose_secret(&self.access_token).to_owned(),
             self.token_type.clone().into(),

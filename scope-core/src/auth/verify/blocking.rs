@@ -1,7 +1,7 @@
 //! The blocking flavour of the signature check (features `verify` and `blocking`).
 //!
 //! Same checks, same key cache rules and same errors as the async
-//! [`Verifier`](super::Verifier): only the key set's fetch blocks the calling thread. Like
+//! [`Verifier`](crate::auth::Verifier): only the key set's fetch blocks the calling thread. Like
 //! `reqwest::blocking`, use it outside an async runtime.
 
 use std::fmt;
@@ -9,17 +9,14 @@ use std::sync::{Arc, Mutex};
 
 use secrecy::ExposeSecret as _;
 
-use super::blocking::AuthClient;
-use super::claims::Claims;
-use super::request::send_error;
-use super::verify::{
-    FetchState, Shared, VerifierBuilder, VerifyError, check_key_set_answer, key_set_limit,
-    key_set_url,
-};
-use super::{AuthError, Token};
+use super::key_cache::{FetchState, Shared};
+use super::{VerifierBuilder, VerifyError};
+use crate::auth::blocking::AuthClient;
+use crate::auth::exchange::KEY_SET;
+use crate::auth::{Claims, Token};
 
 /// Checks access tokens' RS512 signatures with the keys of one auth server, cached by `kid`,
-/// from synchronous code: the blocking twin of [`Verifier`](super::Verifier).
+/// from synchronous code: the blocking twin of [`Verifier`](crate::auth::Verifier).
 ///
 /// Cheap to clone: clones share the key cache.
 ///
@@ -33,7 +30,7 @@ use super::{AuthError, Token};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct BlockingVerifier {
+pub struct Verifier {
     client: AuthClient,
     shared: Arc<Shared<Mutex<FetchState>>>,
 }
@@ -48,8 +45,8 @@ impl VerifierBuilder<AuthClient> {
     ///     .build();
     /// # let _ = verifier;
     /// ```
-    pub fn build(self) -> BlockingVerifier {
-        BlockingVerifier {
+    pub fn build(self) -> Verifier {
+        Verifier {
             shared: Shared::new(self.client.base_url(), self.options),
             client: self.client,
         }
@@ -57,7 +54,7 @@ impl VerifierBuilder<AuthClient> {
 }
 
 impl AuthClient {
-    /// A [`BlockingVerifier`] with default options for tokens of this client's auth server,
+    /// A [`Verifier`] with default options for tokens of this client's auth server,
     /// fetching keys through this client.
     ///
     /// ```
@@ -65,50 +62,28 @@ impl AuthClient {
     /// assert_eq!(client.verifier().jwks_url(), "https://auth.commercelayer.co/.well-known/jwks.json");
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
-    pub fn verifier(&self) -> BlockingVerifier {
+    pub fn verifier(&self) -> Verifier {
         self.verifier_builder().build()
     }
 
-    /// A [`VerifierBuilder`] for a [`BlockingVerifier`] of this client's auth server.
+    /// A [`VerifierBuilder`] for a [`Verifier`] of this client's auth server.
     ///
     /// ```
     /// let verifier = scope_core::auth::blocking::AuthClient::new().verifier_builder().build();
     /// # let _ = verifier;
     /// ```
     pub fn verifier_builder(&self) -> VerifierBuilder<AuthClient> {
-        BlockingVerifier::builder(self)
-    }
-
-    /// GETs a JSON document from the auth server, with this client's safety rules.
-    fn get_json_document(&self, url: &str) -> Result<Vec<u8>, AuthError> {
-        let config = &*self.config;
-        let limit = key_set_limit(config);
-        let url = key_set_url(url)?;
-        let response = self
-            .http
-            .get(url.clone())
-            .headers(config.headers.clone())
-            .timeout(config.timeout)
-            .send()
-            .map_err(|err| send_error(err, config))?;
-        let head = check_key_set_answer(
-            &url,
-            response.url(),
-            response.status(),
-            response.headers(),
-            limit,
-        )?;
-        super::blocking::read_body(response, &head, limit, config)
+        Verifier::builder(self)
     }
 }
 
-impl BlockingVerifier {
+impl Verifier {
     /// A builder for a verifier of tokens issued by `client`'s auth server.
     ///
     /// ```
-    /// use scope_core::auth::{BlockingVerifier, blocking::AuthClient};
+    /// use scope_core::auth::blocking::{AuthClient, Verifier};
     ///
-    /// let verifier = BlockingVerifier::builder(&AuthClient::new()).build();
+    /// let verifier = Verifier::builder(&AuthClient::new()).build();
     /// # let _ = verifier;
     /// ```
     pub fn builder(client: &AuthClient) -> VerifierBuilder<AuthClient> {
@@ -122,11 +97,11 @@ impl BlockingVerifier {
     /// assert!(verifier.jwks_url().ends_with("/.well-known/jwks.json"));
     /// ```
     pub fn jwks_url(&self) -> &str {
-        self.shared.core.jwks_url()
+        self.shared.keys.jwks_url()
     }
 
     /// Checks `token`'s signature and expiry, and returns its claims: see
-    /// [`Verifier::verify`](super::Verifier::verify).
+    /// [`Verifier::verify`](crate::auth::Verifier::verify).
     ///
     /// ```no_run
     /// # fn run(token_text: &str) -> Result<(), scope_core::auth::VerifyError> {
@@ -138,13 +113,13 @@ impl BlockingVerifier {
     ///
     /// A [`VerifyError`] saying which check failed.
     pub fn verify(&self, token: &str) -> Result<Claims, VerifyError> {
-        let core = &self.shared.core;
-        let checked = core.check_form(token)?;
+        let keys = &self.shared.keys;
+        let checked = keys.check_form(token)?;
         let key = self.key(&checked.kid)?;
-        core.check_signature_and_expiry(checked, &key)
+        keys.check_signature_and_expiry(checked, &key)
     }
 
-    /// Checks a [`Token`] this program holds: see [`BlockingVerifier::verify`].
+    /// Checks a [`Token`] this program holds: see [`Verifier::verify`].
     ///
     /// ```no_run
     /// # fn run(token: scope_core::auth::Token) -> Result<(), scope_core::auth::VerifyError> {
@@ -154,33 +129,34 @@ impl BlockingVerifier {
     ///
     /// # Errors
     ///
-    /// As [`BlockingVerifier::verify`].
+    /// As [`Verifier::verify`].
     pub fn verify_token(&self, token: &Token) -> Result<Claims, VerifyError> {
         self.verify(token.access_token().expose_secret())
     }
 
     fn key(&self, kid: &str) -> Result<Arc<jsonwebtoken::DecodingKey>, VerifyError> {
-        let core = &self.shared.core;
-        if let Some(key) = core.cached(kid) {
+        let keys = &self.shared.keys;
+        if let Some(key) = keys.cached(kid) {
             return Ok(key);
         }
-        let attempts_seen = core.attempts();
+        let attempts_seen = keys.attempts();
         // A thread that panicked while fetching leaves a valid state behind.
         let mut state = self
             .shared
             .fetch
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(answer) = core.before_fetch(&state, kid, attempts_seen) {
+        if let Some(answer) = keys.before_fetch(&state, kid, attempts_seen) {
             return answer;
         }
-        let fetched = self.client.get_json_document(core.jwks_url());
-        core.after_fetch(&mut state, kid, fetched)
+        let fetched = self.client.send(KEY_SET, None);
+        let fetched = fetched.and_then(|answer| answer.document(KEY_SET));
+        keys.after_fetch(&mut state, kid, fetched)
     }
 }
 
-impl fmt::Debug for BlockingVerifier {
+impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shared.core.debug("BlockingVerifier", f)
+        self.shared.keys.debug("blocking::Verifier", f)
     }
 }

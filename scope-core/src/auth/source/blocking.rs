@@ -1,4 +1,4 @@
-//! [`BlockingTokenSource`]: the [`TokenSource`](super::TokenSource) for
+//! The blocking [`TokenSource`]: the async [`TokenSource`](crate::auth::TokenSource) for
 //! synchronous programs (feature `blocking`).
 
 use std::fmt;
@@ -8,38 +8,39 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
-use super::blocking::AuthClient;
-use super::cache::{self, Core};
 use super::store::StoreError;
 use super::token_source::{Requester, TokenError, TokenSourceBuilder};
-use super::{AuthError, Credentials, Token};
+use crate::auth::blocking::AuthClient;
+use crate::auth::cache::{self, Core};
+use crate::auth::{AuthError, Credentials, Token};
 
 /// A cached access token for one set of credentials, renewed before it
-/// expires, for threads: the same rules as [`TokenSource`](super::TokenSource).
+/// expires, for threads: the same rules as [`TokenSource`](crate::auth::TokenSource).
 ///
 /// While the token has more than the margin of life left,
-/// [`token`](BlockingTokenSource::token) returns it at once. Past the margin
+/// [`token`](TokenSource::token) returns it at once. Past the margin
 /// the first caller starts the renewal on a short-lived thread and everyone
 /// keeps the valid token meanwhile. With no valid token, one caller makes the
 /// request and the other threads wait for its answer. Failed renewals keep the
 /// valid token and back off; only with no valid token left is the error
-/// returned. The [`TokenStore`](super::TokenStore)'s futures are run on the
+/// returned. The [`TokenStore`](crate::auth::TokenStore)'s futures are run on the
 /// calling thread.
 ///
 /// Like the blocking client, build and use it outside an async runtime.
 ///
 /// ```no_run
-/// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials, ExposeSecret};
+/// use scope_core::auth::blocking::{AuthClient, TokenSource};
+/// use scope_core::auth::{Credentials, ExposeSecret};
 /// use scope_core::scopes;
 ///
 /// let credentials = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
-/// let tokens = BlockingTokenSource::new(AuthClient::new(), credentials);
+/// let tokens = TokenSource::new(AuthClient::new(), credentials);
 /// let token = tokens.token()?;
 /// let _header = format!("Bearer {}", token.access_token().expose_secret());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone)]
-pub struct BlockingTokenSource {
+pub struct TokenSource {
     core: Arc<Core<Token, AuthError>>,
     requester: Arc<Requester<AuthClient>>,
 }
@@ -55,33 +56,35 @@ impl Requester<AuthClient> {
     }
 }
 
-impl BlockingTokenSource {
+impl TokenSource {
     /// A source with the default margin, jitter, backoff and an in-memory store.
     ///
     /// ```no_run
-    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    /// use scope_core::auth::blocking::{AuthClient, TokenSource};
+    /// use scope_core::auth::Credentials;
     ///
-    /// let tokens = BlockingTokenSource::new(AuthClient::new(), Credentials::integration("id", "secret", None));
+    /// let tokens = TokenSource::new(AuthClient::new(), Credentials::integration("id", "secret", None));
     /// assert_eq!(tokens.credentials().client_id(), "id");
     /// ```
-    pub fn new(client: AuthClient, credentials: Credentials) -> BlockingTokenSource {
+    pub fn new(client: AuthClient, credentials: Credentials) -> TokenSource {
         // The default settings always pass the builder's check.
-        BlockingTokenSource::assembled(BlockingTokenSource::builder(client, credentials))
+        TokenSource::assembled(TokenSource::builder(client, credentials))
     }
 
-    fn assembled(builder: TokenSourceBuilder<AuthClient>) -> BlockingTokenSource {
+    fn assembled(builder: TokenSourceBuilder<AuthClient>) -> TokenSource {
         let (core, requester) = builder.assemble(AuthClient::base_url);
-        BlockingTokenSource { core, requester }
+        TokenSource { core, requester }
     }
 
     /// A builder to set the refresh margin and jitter, the backoff, or a shared
-    /// [`TokenStore`](super::TokenStore).
+    /// [`TokenStore`](crate::auth::TokenStore).
     ///
     /// ```no_run
     /// use std::time::Duration;
-    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    /// use scope_core::auth::blocking::{AuthClient, TokenSource};
+    /// use scope_core::auth::Credentials;
     ///
-    /// let tokens = BlockingTokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
+    /// let tokens = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None))
     ///     .refresh_margin(Duration::from_secs(600))
     ///     .build()?;
     /// # Ok::<(), scope_core::auth::AuthError>(())
@@ -99,8 +102,8 @@ impl BlockingTokenSource {
     /// moment ago and the source is backing off).
     ///
     /// ```no_run
-    /// # use scope_core::auth::BlockingTokenSource;
-    /// # fn run(tokens: BlockingTokenSource) {
+    /// # use scope_core::auth::blocking::TokenSource;
+    /// # fn run(tokens: TokenSource) {
     /// match tokens.token() {
     ///     Ok(token) => println!("valid for {:?}", token.remaining()),
     ///     Err(err) => eprintln!("{err}"),
@@ -117,7 +120,7 @@ impl BlockingTokenSource {
     }
 
     /// Drops the cached token, here and in the store, so the next call to
-    /// [`token`](BlockingTokenSource::token) asks the server: call it when the
+    /// [`token`](TokenSource::token) asks the server: call it when the
     /// Core API answers 401 with a token from this source.
     ///
     /// # Errors
@@ -126,8 +129,8 @@ impl BlockingTokenSource {
     /// load that copy again either way.
     ///
     /// ```no_run
-    /// # use scope_core::auth::BlockingTokenSource;
-    /// # fn run(tokens: BlockingTokenSource) -> Result<(), Box<dyn std::error::Error>> {
+    /// # use scope_core::auth::blocking::TokenSource;
+    /// # fn run(tokens: TokenSource) -> Result<(), Box<dyn std::error::Error>> {
     /// tokens.invalidate()?;
     /// # Ok(()) }
     /// ```
@@ -137,15 +140,15 @@ impl BlockingTokenSource {
 
     /// Drops `token` if it is still the cached one, and the store's copy if it
     /// is that token (see
-    /// [`TokenSource::invalidate_token`](super::TokenSource::invalidate_token)).
+    /// [`TokenSource::invalidate_token`](crate::auth::TokenSource::invalidate_token)).
     ///
     /// # Errors
     ///
     /// When the store fails to read or remove its copy.
     ///
     /// ```no_run
-    /// # use scope_core::auth::BlockingTokenSource;
-    /// # fn run(tokens: BlockingTokenSource) -> Result<(), Box<dyn std::error::Error>> {
+    /// # use scope_core::auth::blocking::TokenSource;
+    /// # fn run(tokens: TokenSource) -> Result<(), Box<dyn std::error::Error>> {
     /// let token = tokens.token()?;
     /// // ... the Core API answers 401 Unauthorized to a request with `token`:
     /// tokens.invalidate_token(&token)?;
@@ -158,9 +161,10 @@ impl BlockingTokenSource {
     /// The credentials tokens are requested with.
     ///
     /// ```no_run
-    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    /// use scope_core::auth::blocking::{AuthClient, TokenSource};
+    /// use scope_core::auth::Credentials;
     ///
-    /// let tokens = BlockingTokenSource::new(AuthClient::new(), Credentials::integration("id", "s", None));
+    /// let tokens = TokenSource::new(AuthClient::new(), Credentials::integration("id", "s", None));
     /// assert_eq!(tokens.credentials().client_id(), "id");
     /// ```
     pub fn credentials(&self) -> &Credentials {
@@ -168,12 +172,13 @@ impl BlockingTokenSource {
     }
 
     /// The key tokens are kept under in the store (see
-    /// [`TokenSource::store_key`](super::TokenSource::store_key)).
+    /// [`TokenSource::store_key`](crate::auth::TokenSource::store_key)).
     ///
     /// ```no_run
-    /// use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
+    /// use scope_core::auth::blocking::{AuthClient, TokenSource};
+    /// use scope_core::auth::Credentials;
     ///
-    /// let tokens = BlockingTokenSource::new(AuthClient::new(), Credentials::integration("id", "s", None));
+    /// let tokens = TokenSource::new(AuthClient::new(), Credentials::integration("id", "s", None));
     /// assert_eq!(tokens.store_key(), "https://auth.commercelayer.io|id|");
     /// ```
     pub fn store_key(&self) -> &str {
@@ -190,19 +195,20 @@ impl TokenSourceBuilder<AuthClient> {
     /// shorter than its start.
     ///
     /// ```no_run
-    /// # use scope_core::auth::{blocking::AuthClient, BlockingTokenSource, Credentials};
-    /// let tokens = BlockingTokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None)).build()?;
+    /// # use scope_core::auth::blocking::{AuthClient, TokenSource};
+    /// # use scope_core::auth::Credentials;
+    /// let tokens = TokenSource::builder(AuthClient::new(), Credentials::integration("id", "s", None)).build()?;
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
-    pub fn build(self) -> Result<BlockingTokenSource, AuthError> {
+    pub fn build(self) -> Result<TokenSource, AuthError> {
         self.check()?;
-        Ok(BlockingTokenSource::assembled(self))
+        Ok(TokenSource::assembled(self))
     }
 }
 
-impl fmt::Debug for BlockingTokenSource {
+impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("BlockingTokenSource")
+        f.debug_struct("TokenSource")
             .field("credentials", &self.requester.credentials)
             .field("policy", self.core.policy())
             .finish_non_exhaustive()
@@ -245,6 +251,6 @@ mod tests {
     #[test]
     fn sources_are_cheap_shareable_handles() {
         fn shareable<T: Clone + Send + Sync + 'static>() {}
-        shareable::<BlockingTokenSource>();
+        shareable::<TokenSource>();
     }
 }

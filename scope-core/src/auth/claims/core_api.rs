@@ -5,7 +5,7 @@
 //! by `https://auth.commercelayer.io`, staging ones by `https://auth.commercelayer.co`; old
 //! tokens name `https://commercelayer.io` or no issuer at all, and get the production domain.
 
-use super::claims::{Claims, ClaimsError, ClaimsErrorKind};
+use super::{Claims, ClaimsError, ClaimsErrorKind};
 
 /// The domain of tokens whose issuer is missing or not of the form `https://auth.{domain}`.
 const DEFAULT_DOMAIN: &str = "commercelayer.io";

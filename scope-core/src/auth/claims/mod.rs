@@ -14,6 +14,8 @@
 //! Only a token that is not a JWT at all (wrong number of parts, bad base64url, a payload that is
 //! not a JSON object) is an error, and that error never repeats the token's text.
 
+mod core_api;
+
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
@@ -22,8 +24,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::ExposeSecret as _;
 use serde_json::{Map, Value};
 
-use super::Token;
 use crate::ScopeSet;
+use crate::auth::Token;
 
 /// The claims of a Commerce Layer access token.
 ///

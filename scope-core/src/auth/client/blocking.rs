@@ -1,0 +1,268 @@
+//! A blocking flavour of the token requester, for synchronous programs
+//! (feature `blocking`).
+//!
+//! Same builder, same errors, same request and answer handling as the async
+//! [`AuthClient`](crate::auth::AuthClient). Like `reqwest::blocking`, build and
+//! drop it outside an async runtime.
+//!
+//! ```no_run
+//! use scope_core::auth::{blocking::AuthClient, Credentials};
+//! use scope_core::scopes;
+//!
+//! let client = AuthClient::new();
+//! let storefront = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+//! let token = client.request_token(&storefront)?;
+//! println!("{token:?}");
+//! # Ok::<(), scope_core::auth::AuthError>(())
+//! ```
+
+use std::fmt;
+use std::io::Read;
+use std::sync::Arc;
+
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use secrecy::{ExposeSecret as _, SecretString};
+
+use super::builder::http_client_error;
+use super::config::Config;
+use crate::auth::exchange::{
+    Answer, BoundedBody, Request, RequestKind, Secrets, revocation_body, token_body,
+};
+use crate::auth::{AuthError, Credentials, Token, TransportError};
+
+/// Builds a blocking [`AuthClient`]: the same builder as the async client's,
+/// over `reqwest`'s blocking client.
+///
+/// ```
+/// let client = scope_core::auth::blocking::AuthClient::builder()
+///     .domain("commercelayer.co")
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://auth.commercelayer.co");
+/// # Ok::<(), scope_core::auth::AuthError>(())
+/// ```
+pub type AuthClientBuilder = super::builder::AuthClientBuilder<reqwest::blocking::Client>;
+
+/// Gets access tokens from Commerce Layer's auth server, blocking the calling
+/// thread. Cheap to clone.
+///
+/// ```no_run
+/// use scope_core::auth::{blocking::AuthClient, Credentials};
+///
+/// let client = AuthClient::builder().domain("commercelayer.co").build()?;
+/// let token = client.request_token(&Credentials::integration("id", "secret", None))?;
+/// assert_eq!(token.scope(), "market:all");
+/// # Ok::<(), scope_core::auth::AuthError>(())
+/// ```
+#[derive(Clone)]
+pub struct AuthClient {
+    http: reqwest::blocking::Client,
+    config: Arc<Config>,
+}
+
+impl AuthClient {
+    /// A client for the production auth server with the default timeouts.
+    ///
+    /// # Panics
+    ///
+    /// Only if the TLS backend cannot be set up, or when called inside an async
+    /// runtime (as `reqwest::blocking::Client::new`).
+    ///
+    /// ```
+    /// let client = scope_core::auth::blocking::AuthClient::new();
+    /// assert_eq!(client.base_url(), "https://auth.commercelayer.io");
+    /// ```
+    pub fn new() -> AuthClient {
+        match AuthClient::builder().build() {
+            Ok(client) => client,
+            Err(err) => panic!("{err}"),
+        }
+    }
+
+    /// A builder with the same choices as the async client's.
+    ///
+    /// ```
+    /// let client = scope_core::auth::blocking::AuthClient::builder().domain("commercelayer.co").build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn builder() -> AuthClientBuilder {
+        AuthClientBuilder::default()
+    }
+
+    /// The root URL of the auth server, without a trailing slash.
+    ///
+    /// ```
+    /// let client = scope_core::auth::blocking::AuthClient::new();
+    /// assert_eq!(client.base_url(), "https://auth.commercelayer.io");
+    /// ```
+    pub fn base_url(&self) -> &str {
+        &self.config.base_url
+    }
+
+    /// Asks the server for a token, blocking until the answer is read or a
+    /// timeout runs out.
+    ///
+    /// # Errors
+    ///
+    /// The same [`AuthError`]s as the async
+    /// [`request_token`](crate::auth::AuthClient::request_token).
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, Credentials};
+    ///
+    /// let token = AuthClient::new().request_token(&Credentials::integration("id", "secret", None))?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
+        let secrets = [credentials.secret_text()];
+        let request = Request {
+            kind: RequestKind::Token,
+            secrets: Secrets(&secrets),
+        };
+        let answer = self.send(request, Some(token_body(credentials)))?;
+        answer.token(
+            request,
+            credentials.scope(),
+            self.config.check_granted_scope,
+        )
+    }
+
+    /// Revokes `token`, so that it is refused from now on: the blocking twin of
+    /// [`AuthClient::revoke`](crate::auth::AuthClient::revoke).
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, Credentials};
+    ///
+    /// let client = AuthClient::new();
+    /// let credentials = Credentials::integration("client-id", "client-secret", None);
+    /// let token = client.request_token(&credentials)?;
+    /// client.revoke(token.access_token(), &credentials)?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As the async [`AuthClient::revoke`](crate::auth::AuthClient::revoke).
+    pub fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
+        let secrets = [credentials.secret_text(), token.expose_secret()];
+        let request = Request {
+            kind: RequestKind::Revocation,
+            secrets: Secrets(&secrets),
+        };
+        let body = revocation_body(token, credentials);
+        self.send(request, Some(body))?.revocation(request)
+    }
+
+    /// The one way a request leaves this client, as the async
+    /// [`AuthClient`](crate::auth::AuthClient)'s: the total timeout is set on
+    /// the request itself, so it bounds the whole exchange (reqwest's blocking
+    /// client otherwise restarts its timeout on every read of the body, and a
+    /// server sending a byte at a time could hold the thread for days).
+    pub(crate) fn send(
+        &self,
+        request: Request<'_>,
+        body: Option<Vec<u8>>,
+    ) -> Result<Answer, AuthError> {
+        let config = &*self.config;
+        let url = config.url(request.kind).clone();
+        let outgoing = match body {
+            Some(body) => self
+                .http
+                .post(url)
+                .header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                .body(body),
+            None => self.http.get(url),
+        };
+        let outgoing = outgoing
+            .headers(config.headers.clone())
+            .timeout(config.timeout);
+        let sent_at = crate::auth::now();
+        let mut response = outgoing
+            .send()
+            .map_err(|err| config.send_error(err, request.kind))?;
+        let head = config.head(
+            request,
+            response.url(),
+            response.status(),
+            response.headers(),
+        )?;
+        let mut body = BoundedBody::new(&head, config.limit(request.kind));
+        let mut chunk = [0; 8 * 1024];
+        loop {
+            match response.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(read) => body.push(&chunk[..read], &head, request)?,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(err) => return Err(read_error(err, config, request.kind)),
+            }
+        }
+        Ok(Answer {
+            head,
+            body: body.into_bytes(),
+            sent_at,
+        })
+    }
+}
+
+/// A failure while reading a blocking body: reqwest's error inside an `io::Error`.
+fn read_error(err: std::io::Error, config: &Config, request: RequestKind) -> AuthError {
+    let timed_out = err.kind() == std::io::ErrorKind::TimedOut;
+    match err
+        .into_inner()
+        .map(|inner| inner.downcast::<reqwest::Error>())
+    {
+        Some(Ok(reqwest_error)) => config.send_error(*reqwest_error, request),
+        _ if timed_out => AuthError::Timeout {
+            request,
+            after: config.timeout,
+        },
+        Some(Err(other)) => AuthError::Transport(TransportError::new(request, other)),
+        None => AuthError::Transport(TransportError::new(
+            request,
+            Box::new(std::io::Error::other(
+                "the connection failed while the answer was read",
+            )),
+        )),
+    }
+}
+
+impl Default for AuthClient {
+    /// The same as [`AuthClient::new`].
+    fn default() -> AuthClient {
+        AuthClient::new()
+    }
+}
+
+impl fmt::Debug for AuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&*self.config, f)
+    }
+}
+
+impl super::builder::AuthClientBuilder<reqwest::blocking::Client> {
+    /// Checks the choices and builds the blocking client.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`], as for the async builder.
+    ///
+    /// ```
+    /// let err = scope_core::auth::blocking::AuthClient::builder().domain("https://x").build();
+    /// assert!(err.is_err());
+    /// ```
+    pub fn build(self) -> Result<AuthClient, AuthError> {
+        let (config, http) = self.checked()?;
+        let http = match http {
+            Some(http) => http,
+            None => reqwest::blocking::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .connect_timeout(config.connect_timeout)
+                .timeout(config.timeout)
+                .build()
+                .map_err(http_client_error)?,
+        };
+        Ok(AuthClient {
+            http,
+            config: Arc::new(config),
+        })
+    }
+}

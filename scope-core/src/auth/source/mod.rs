@@ -1,0 +1,13 @@
+//! Token sources: a valid token on every call, from one request per renewal
+//! however many tasks ask, kept in a [`TokenStore`] that processes may share.
+
+#[cfg(feature = "blocking")]
+pub(crate) mod blocking;
+mod store;
+mod token_source;
+
+pub use store::{MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore};
+pub use token_source::{
+    DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
+    TokenError, TokenSource, TokenSourceBuilder,
+};
