@@ -225,7 +225,7 @@ impl ScopeError {
 
     /// The sentence that says what is wrong, what was expected and how to fix it.
     fn write_sentence(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let bad = Shown(self.fault_text());
+        let bad = Shown::new(self.fault_text());
         let at = self.span.start;
         match self.kind {
             ErrorKind::Empty => f.write_str(
@@ -282,7 +282,7 @@ impl ScopeError {
             ErrorKind::MissingValue => write!(
                 f,
                 "invalid scope: {bad} needs a value; expected `{}:{{value}}`",
-                self.fault_text()
+                Excerpt::head(self.fault_text())
             ),
             ErrorKind::EmptyValue => {
                 let prefix = self.input.get(..at).unwrap_or("");
@@ -305,6 +305,7 @@ impl ScopeError {
             ErrorKind::InvalidIdCharacter | ErrorKind::InvalidCodeCharacter => {
                 let what = if self.kind == ErrorKind::InvalidIdCharacter { "id" } else { "code" };
                 let value = value_around(&self.input, at);
+                let value = Excerpt::around(&self.input[value.clone()], at - value.start);
                 write!(
                     f,
                     "invalid scope: {bad} at byte {at} is not allowed in the {what} `{value}`; expected {}",
@@ -321,7 +322,8 @@ impl ScopeError {
                 let scope = self.input.get(scope_start..at).unwrap_or("");
                 write!(
                     f,
-                    "invalid scope: unexpected {bad} after the complete scope `{scope}`; a scope ends after its {}",
+                    "invalid scope: unexpected {bad} after the complete scope `{}`; a scope ends after its {}",
+                    Excerpt::head(scope),
                     if scope.ends_with(":all") || !scope.contains(':') { "keyword" } else { "id or code" }
                 )
             }
@@ -334,8 +336,8 @@ impl ScopeError {
             }
             ErrorKind::ApiScopeMixed => {
                 let other = self.related.clone().and_then(|r| self.input.get(r)).unwrap_or("");
-                let api = if is_api(self.fault_text()) { self.fault_text() } else { other };
-                let core = if is_api(self.fault_text()) { other } else { self.fault_text() };
+                let api = Excerpt::head(if is_api(self.fault_text()) { self.fault_text() } else { other });
+                let core = Excerpt::head(if is_api(self.fault_text()) { other } else { self.fault_text() });
                 write!(
                     f,
                     "invalid scope set: `{api}` cannot be combined with `{core}`; `provisioning-api` and `metrics-api` combine only with each other, so request a separate token for each API"
@@ -378,31 +380,147 @@ impl ScopeError {
     }
 
     /// The text repeated with a caret line under the fault, indented by four spaces.
+    ///
+    /// Text of up to [`SNIPPET_CHARS`] characters is shown whole. Longer text is
+    /// shown as a window of that many characters around the fault, marked with `…`
+    /// on each side that is cut; a fault longer than the window is shown from its
+    /// start. Only the window is read, so the cost does not grow with the text.
     fn write_snippet(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        const WINDOW: usize = 60;
-        let chars: Vec<(usize, char)> = self.input.char_indices().collect();
-        let column = |byte: usize| chars.iter().take_while(|(i, _)| *i < byte).count();
-        let (start, end) = (column(self.span.start), column(self.span.end));
-        // Long text: show a window around the fault, marked with `…`.
-        let first = start.saturating_sub(WINDOW);
-        let last = (end.max(start + 1) + WINDOW).min(chars.len());
+        const WIDTH: usize = SNIPPET_CHARS;
+        let text = &*self.input;
+        let start = floor_char_boundary(text, self.span.start);
+        let end = ceil_char_boundary(text, self.span.end).max(start);
+        // An empty span marks the character at its start (or the place after the end).
+        let marked_end = if end == start {
+            forward(text, start, 1).0
+        } else {
+            end
+        };
+        // Counts stop at the window's width: that is all the layout needs to know.
+        let (_, marked) = forward(&text[..marked_end], start, WIDTH);
+        let (_, before_available) = backward(text, start, WIDTH);
+        let (_, after_available) = forward(text, marked_end, WIDTH);
+        let fault_width = marked.max(1);
+        let before = if fault_width + WIDTH / 4 > WIDTH {
+            before_available.min(WIDTH / 4)
+        } else {
+            // Centred, and what the text after the fault cannot fill goes before it.
+            let room = WIDTH - fault_width;
+            before_available.min((room / 2).max(room - after_available.min(room)))
+        };
+        let shown_marked = marked.min(WIDTH - before);
+        let (marked_shown_end, _) = forward(text, start, shown_marked);
+        let after = if marked_shown_end < marked_end {
+            0
+        } else {
+            after_available.min(WIDTH - before - shown_marked)
+        };
+        let (first, _) = backward(text, start, before);
+        let (last, _) = forward(text, marked_shown_end, after);
+
         let mut line = String::from(if first > 0 { "…" } else { "" });
         let mut carets = String::from(if first > 0 { " " } else { "" });
-        for (n, (_, c)) in chars.iter().enumerate().take(last).skip(first) {
-            line.push(if c.is_control() { '·' } else { *c });
-            carets.push(if n >= start && n < end.max(start + 1) {
+        for (i, c) in text[first..last].char_indices() {
+            let i = first + i;
+            line.push(if c.is_control() { '·' } else { c });
+            carets.push(if (start..marked_shown_end).contains(&i) {
                 '^'
             } else {
                 ' '
             });
         }
-        if end == start && start >= chars.len() {
+        if start == text.len() {
             carets.push('^');
         }
-        if last < chars.len() {
+        if last < text.len() {
             line.push('…');
         }
         write!(f, "\n\n    {line}\n    {}", carets.trim_end())
+    }
+}
+
+/// The most characters of the text that `{:#}` shows under the sentence.
+const SNIPPET_CHARS: usize = 80;
+
+/// The most characters of one piece of the text that the sentence quotes.
+const QUOTE_CHARS: usize = 40;
+
+/// The byte index `count` characters after byte `at` of `text` (or its end), and
+/// how many characters that is. `at` must be on a character boundary.
+fn forward(text: &str, at: usize, count: usize) -> (usize, usize) {
+    text[at..]
+        .char_indices()
+        .take(count)
+        .fold((at, 0), |(_, n), (i, c)| (at + i + c.len_utf8(), n + 1))
+}
+
+/// The byte index `count` characters before byte `at` of `text` (or its start),
+/// and how many characters that is. `at` must be on a character boundary.
+fn backward(text: &str, at: usize, count: usize) -> (usize, usize) {
+    text[..at]
+        .char_indices()
+        .rev()
+        .take(count)
+        .fold((at, 0), |(_, n), (i, _)| (i, n + 1))
+}
+
+/// The last character boundary at or before `at` (the end, past it).
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// The first character boundary at or after `at` (the end, past it).
+fn ceil_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
+}
+
+/// At most [`QUOTE_CHARS`] characters of a piece of text, with `…` on each side that is cut.
+#[derive(Clone, Copy)]
+struct Excerpt<'a> {
+    text: &'a str,
+    cut_before: bool,
+    cut_after: bool,
+}
+
+impl<'a> Excerpt<'a> {
+    /// The start of `text`.
+    fn head(text: &'a str) -> Excerpt<'a> {
+        Excerpt::around(text, 0)
+    }
+
+    /// The part of `text` around byte `at`: some characters before it, the rest after.
+    fn around(text: &'a str, at: usize) -> Excerpt<'a> {
+        let at = floor_char_boundary(text, at);
+        let (_, after_available) = forward(text, at, QUOTE_CHARS);
+        let before = (QUOTE_CHARS / 4).max(QUOTE_CHARS - after_available);
+        let (first, before) = backward(text, at, before);
+        let (last, _) = forward(text, at, QUOTE_CHARS - before);
+        Excerpt {
+            text: &text[first..last],
+            cut_before: first > 0,
+            cut_after: last < text.len(),
+        }
+    }
+}
+
+impl fmt::Display for Excerpt<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ellipsis = |cut: bool| if cut { "…" } else { "" };
+        write!(
+            f,
+            "{}{}{}",
+            ellipsis(self.cut_before),
+            self.text,
+            ellipsis(self.cut_after)
+        )
     }
 }
 
@@ -433,8 +551,8 @@ fn value_rule(what: &str) -> &'static str {
     }
 }
 
-/// The id or code that byte `at` belongs to (from the last `:` before it to the next delimiter).
-fn value_around(input: &str, at: usize) -> &str {
+/// Where the id or code that byte `at` belongs to lies (from the last `:` before it to the next delimiter).
+fn value_around(input: &str, at: usize) -> Range<usize> {
     let start = input
         .get(..at)
         .and_then(|b| b.rfind(':'))
@@ -443,23 +561,38 @@ fn value_around(input: &str, at: usize) -> &str {
         .get(at..)
         .and_then(|rest| rest.find([' ', ',', ';', ':', '\t', '\n', '\r']))
         .map_or(input.len(), |i| at + i);
-    input.get(start..end).unwrap_or("")
+    if input.get(start..end).is_some() {
+        start..end
+    } else {
+        at..at
+    }
 }
 
 fn is_api(scope: &str) -> bool {
     Resource::from_keyword(scope.as_bytes()).is_some_and(Resource::is_api)
 }
 
-/// Faulty text in backticks, or a name for a character that backticks would hide.
-struct Shown<'a>(&'a str);
+/// Faulty text in backticks (at most [`QUOTE_CHARS`] characters of it), or a name
+/// for a character that backticks would hide.
+struct Shown<'a>(Excerpt<'a>);
+
+impl<'a> Shown<'a> {
+    fn new(text: &'a str) -> Shown<'a> {
+        Shown(Excerpt::head(text))
+    }
+}
 
 impl fmt::Display for Shown<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            "," => f.write_str("a comma"),
-            ";" => f.write_str("a semicolon"),
-            text if text.chars().any(char::is_control) => write!(f, "{text:?}"),
-            text => write!(f, "`{text}`"),
+        let excerpt = self.0;
+        match excerpt.text {
+            "," if !excerpt.cut_after => f.write_str("a comma"),
+            ";" if !excerpt.cut_after => f.write_str("a semicolon"),
+            text if text.chars().any(char::is_control) => {
+                let ellipsis = if excerpt.cut_after { "…" } else { "" };
+                write!(f, "{text:?}{ellipsis}")
+            }
+            _ => write!(f, "`{excerpt}`"),
         }
     }
 }

@@ -5,11 +5,18 @@
 /// Close means: equal after folding case and `-`/`_`, or within an edit distance
 /// of one (two for words of five letters or more), counted on the folded forms.
 pub(crate) fn closest(word: &str, candidates: &[&'static str]) -> Option<&'static str> {
+    // A word with more characters than the longest candidate plus the largest
+    // budget is close to none, and folding it would copy it whole: a word of
+    // megabytes is answered without reading past that many characters.
+    let longest = candidates.iter().map(|c| c.chars().count()).max()?;
+    if word.chars().nth(longest + MAX_BUDGET).is_some() {
+        return None;
+    }
     let folded = fold(word);
     if folded.is_empty() {
         return None;
     }
-    let budget = if folded.len() >= 5 { 2 } else { 1 };
+    let budget = if folded.len() >= 5 { MAX_BUDGET } else { 1 };
     candidates
         .iter()
         .map(|&candidate| (edit_distance(&folded, &fold(candidate)), candidate))
@@ -17,6 +24,9 @@ pub(crate) fn closest(word: &str, candidates: &[&'static str]) -> Option<&'stati
         .min_by_key(|&(distance, _)| distance)
         .map(|(_, candidate)| candidate)
 }
+
+/// The largest edit distance a suggestion may be away from the word.
+const MAX_BUDGET: usize = 2;
 
 fn fold(word: &str) -> Vec<char> {
     word.chars()
@@ -33,7 +43,7 @@ fn fold(word: &str) -> Vec<char> {
 /// Optimal string alignment distance: insertions, deletions, substitutions and
 /// swaps of two neighbours each count one.
 fn edit_distance(a: &[char], b: &[char]) -> usize {
-    if a.len().abs_diff(b.len()) > 2 {
+    if a.len().abs_diff(b.len()) > MAX_BUDGET {
         return usize::MAX;
     }
     let width = b.len() + 1;
@@ -86,5 +96,18 @@ mod tests {
         assert_eq!(closest("sku", &RESOURCES), None);
         assert_eq!(closest("name", &SELECTORS), None);
         assert_eq!(closest("", &RESOURCES), None);
+    }
+
+    #[test]
+    fn words_longer_than_every_keyword_by_more_than_the_budget_get_none() {
+        // `provisioning-api` (16) plus two: two extra letters are still a near miss.
+        assert_eq!(
+            closest("provisioning-apiss", &RESOURCES),
+            Some("provisioning-api")
+        );
+        assert_eq!(closest("provisioning-apisss", &RESOURCES), None);
+        assert_eq!(closest(&"m".repeat(10_000_000), &RESOURCES), None);
+        assert_eq!(closest("codee", &SELECTORS), Some("code"));
+        assert_eq!(closest(&"c".repeat(10_000_000), &SELECTORS), None);
     }
 }

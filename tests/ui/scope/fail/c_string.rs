@@ -1,0 +1,1 @@
+fn main() { let _ = scope_core::scope!(c"market:all"); }
