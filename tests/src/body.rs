@@ -2,8 +2,10 @@
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
+use std::future::Future;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
 
 use bytes::Bytes;
 use http_body::{Body, Frame, SizeHint};
@@ -14,11 +16,27 @@ pub(crate) enum ResponseBody {
     Whole(Option<Bytes>),
     /// Sent chunked: the length is never announced.
     Chunks(VecDeque<Bytes>),
+    /// One byte after each pause, with or without `Content-Length`.
+    Trickle {
+        bytes: VecDeque<u8>,
+        gap: Duration,
+        pause: Pin<Box<tokio::time::Sleep>>,
+        announce_length: bool,
+    },
 }
 
 impl ResponseBody {
     pub(crate) fn whole(bytes: impl Into<Bytes>) -> ResponseBody {
         ResponseBody::Whole(Some(bytes.into()))
+    }
+
+    pub(crate) fn trickle(bytes: Vec<u8>, gap: Duration, announce_length: bool) -> ResponseBody {
+        ResponseBody::Trickle {
+            bytes: bytes.into(),
+            gap,
+            pause: Box::pin(tokio::time::sleep(gap)),
+            announce_length,
+        }
     }
 
     pub(crate) fn chunks(bytes: Vec<u8>, chunk_size: usize) -> ResponseBody {
@@ -37,11 +55,23 @@ impl Body for ResponseBody {
 
     fn poll_frame(
         self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
         let next = match self.get_mut() {
             ResponseBody::Whole(bytes) => bytes.take(),
             ResponseBody::Chunks(chunks) => chunks.pop_front(),
+            ResponseBody::Trickle {
+                bytes, gap, pause, ..
+            } => {
+                if bytes.is_empty() {
+                    return Poll::Ready(None);
+                }
+                ready!(pause.as_mut().poll(cx));
+                pause.as_mut().reset(tokio::time::Instant::now() + *gap);
+                bytes
+                    .pop_front()
+                    .map(|byte| Bytes::copy_from_slice(&[byte]))
+            }
         };
         Poll::Ready(next.map(|bytes| Ok(Frame::data(bytes))))
     }
@@ -50,6 +80,7 @@ impl Body for ResponseBody {
         match self {
             ResponseBody::Whole(bytes) => bytes.is_none(),
             ResponseBody::Chunks(chunks) => chunks.is_empty(),
+            ResponseBody::Trickle { bytes, .. } => bytes.is_empty(),
         }
     }
 
@@ -57,7 +88,12 @@ impl Body for ResponseBody {
         match self {
             ResponseBody::Whole(Some(bytes)) => SizeHint::with_exact(bytes.len() as u64),
             ResponseBody::Whole(None) => SizeHint::with_exact(0),
-            ResponseBody::Chunks(_) => SizeHint::default(),
+            ResponseBody::Trickle {
+                bytes,
+                announce_length: true,
+                ..
+            } => SizeHint::with_exact(bytes.len() as u64),
+            ResponseBody::Chunks(_) | ResponseBody::Trickle { .. } => SizeHint::default(),
         }
     }
 }

@@ -50,6 +50,15 @@ pub enum Misbehaviour {
         /// Whether to send `Content-Length`.
         announce_length: bool,
     },
+    /// `200` with a valid token body whose head is sent at once and whose body
+    /// follows one byte every `gap`: a peer that could hold a client until its
+    /// total timeout, and no longer.
+    Trickle {
+        /// The pause before each byte.
+        gap: Duration,
+        /// Whether to send `Content-Length` (otherwise the body is chunked).
+        announce_length: bool,
+    },
     /// `401` whose error detail repeats the `client_secret` the request sent, as
     /// a careless server might.
     EchoSecret,

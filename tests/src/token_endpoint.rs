@@ -216,6 +216,17 @@ fn misbehave(state: &State, request: &ReceivedRequest, misbehaviour: Misbehaviou
             };
             answer::raw(200, Some("application/json"), body)
         }
+        Misbehaviour::Trickle {
+            gap,
+            announce_length,
+        } => {
+            let body = body_bytes(by_the_rules(state, request));
+            answer::raw(
+                200,
+                Some("application/json"),
+                ResponseBody::trickle(body, gap, announce_length),
+            )
+        }
         Misbehaviour::EchoSecret => {
             let sent = request
                 .json()

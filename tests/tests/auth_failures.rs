@@ -524,6 +524,34 @@ fn a_slow_server_times_out() {
     }
 }
 
+/// A server that sends its head at once and then one byte every 100 ms never
+/// lets a per-read timeout run out: the total timeout must still end the
+/// exchange, whoever built the client. The body takes over a minute to arrive,
+/// so a client that waits for it gets a token instead of the timeout.
+#[test]
+fn a_body_trickling_in_is_cut_off_by_the_total_timeout() {
+    for flavour in FLAVOURS {
+        for announce_length in [true, false] {
+            let server = server();
+            server.misbehave(Misbehaviour::Trickle {
+                gap: Duration::from_millis(100),
+                announce_length,
+            });
+            let setup = Setup {
+                timeout: Some(Duration::from_secs(1)),
+                ..Setup::default()
+            };
+            let err = Client::with(flavour, &server, &setup)
+                .request_token(&storefront())
+                .unwrap_err();
+            assert!(
+                matches!(err, AuthError::Timeout { request: RequestKind::Token, after } if after == Duration::from_secs(1)),
+                "{flavour:?}, announce_length {announce_length}: {err:?}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_slow_but_timely_server_is_fine() {
     for flavour in FLAVOURS {

@@ -4,13 +4,11 @@ use std::fmt;
 use std::sync::Arc;
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 
 use super::builder::{AuthClientBuilder, http_client_error};
 use super::config::Config;
-use crate::auth::exchange::{
-    Answer, BoundedBody, Request, RequestKind, Secrets, revocation_body, token_body,
-};
+use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request};
 use crate::auth::{AuthError, Credentials, Token};
 
 /// Gets access tokens from Commerce Layer's auth server with the
@@ -49,10 +47,9 @@ impl AuthClient {
     /// assert_eq!(client.base_url(), "https://auth.commercelayer.io");
     /// ```
     pub fn new() -> AuthClient {
-        match AuthClient::builder().build() {
-            Ok(client) => client,
-            Err(err) => panic!("{err}"),
-        }
+        AuthClient::builder()
+            .build()
+            .unwrap_or_else(|err| panic!("{err}"))
     }
 
     /// A builder to choose the server, timeouts, extra headers or a shared
@@ -104,12 +101,8 @@ impl AuthClient {
     /// # Ok(()) }
     /// ```
     pub async fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
-        let secrets = [credentials.secret_text()];
-        let request = Request {
-            kind: RequestKind::Token,
-            secrets: Secrets(&secrets),
-        };
-        let answer = self.send(request, Some(token_body(credentials))).await?;
+        let Outgoing { request, body } = Outgoing::token(credentials);
+        let answer = self.send(request, Some(body)).await?;
         answer.token(
             request,
             credentials.scope(),
@@ -145,12 +138,7 @@ impl AuthClient {
         token: &SecretString,
         credentials: &Credentials,
     ) -> Result<(), AuthError> {
-        let secrets = [credentials.secret_text(), token.expose_secret()];
-        let request = Request {
-            kind: RequestKind::Revocation,
-            secrets: Secrets(&secrets),
-        };
-        let body = revocation_body(token, credentials);
+        let Outgoing { request, body } = Outgoing::revocation(token, credentials);
         self.send(request, Some(body)).await?.revocation(request)
     }
 

@@ -21,13 +21,11 @@ use std::io::Read;
 use std::sync::Arc;
 
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::SecretString;
 
 use super::builder::http_client_error;
 use super::config::Config;
-use crate::auth::exchange::{
-    Answer, BoundedBody, Request, RequestKind, Secrets, revocation_body, token_body,
-};
+use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request, RequestKind};
 use crate::auth::{AuthError, Credentials, Token, TransportError};
 
 /// Builds a blocking [`AuthClient`]: the same builder as the async client's,
@@ -72,10 +70,9 @@ impl AuthClient {
     /// assert_eq!(client.base_url(), "https://auth.commercelayer.io");
     /// ```
     pub fn new() -> AuthClient {
-        match AuthClient::builder().build() {
-            Ok(client) => client,
-            Err(err) => panic!("{err}"),
-        }
+        AuthClient::builder()
+            .build()
+            .unwrap_or_else(|err| panic!("{err}"))
     }
 
     /// A builder with the same choices as the async client's.
@@ -113,12 +110,8 @@ impl AuthClient {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
-        let secrets = [credentials.secret_text()];
-        let request = Request {
-            kind: RequestKind::Token,
-            secrets: Secrets(&secrets),
-        };
-        let answer = self.send(request, Some(token_body(credentials)))?;
+        let Outgoing { request, body } = Outgoing::token(credentials);
+        let answer = self.send(request, Some(body))?;
         answer.token(
             request,
             credentials.scope(),
@@ -143,12 +136,7 @@ impl AuthClient {
     ///
     /// As the async [`AuthClient::revoke`](crate::auth::AuthClient::revoke).
     pub fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
-        let secrets = [credentials.secret_text(), token.expose_secret()];
-        let request = Request {
-            kind: RequestKind::Revocation,
-            secrets: Secrets(&secrets),
-        };
-        let body = revocation_body(token, credentials);
+        let Outgoing { request, body } = Outgoing::revocation(token, credentials);
         self.send(request, Some(body))?.revocation(request)
     }
 

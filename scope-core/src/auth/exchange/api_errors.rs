@@ -105,7 +105,7 @@ mod tests {
         );
         let request = Request {
             kind: RequestKind::Revocation,
-            secrets: Secrets(&["s3cret", token]),
+            secrets: Secrets::of(&["s3cret", token]),
         };
         failure(&head, body.as_bytes(), request)
     }

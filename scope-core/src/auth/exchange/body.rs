@@ -3,7 +3,42 @@
 use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 
+use super::{Request, RequestKind, Secrets};
 use crate::auth::Credentials;
+
+/// A request ready to send: what it is (with the secrets no error may show)
+/// and its body.
+pub(crate) struct Outgoing<'a> {
+    pub(crate) request: Request<'a>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl<'a> Outgoing<'a> {
+    /// A `client_credentials` token request for `credentials`.
+    pub(crate) fn token(credentials: &'a Credentials) -> Outgoing<'a> {
+        Outgoing {
+            request: Request {
+                kind: RequestKind::Token,
+                secrets: Secrets::of(&[credentials.secret_text()]),
+            },
+            body: token_body(credentials),
+        }
+    }
+
+    /// A revocation of `token` by the application of `credentials`.
+    pub(crate) fn revocation(
+        token: &'a SecretString,
+        credentials: &'a Credentials,
+    ) -> Outgoing<'a> {
+        Outgoing {
+            request: Request {
+                kind: RequestKind::Revocation,
+                secrets: Secrets::of(&[credentials.secret_text(), token.expose_secret()]),
+            },
+            body: revocation_body(token, credentials),
+        }
+    }
+}
 
 /// A `client_credentials` token request: `client_secret` only for
 /// integrations, `scope` only when set.
@@ -28,7 +63,7 @@ struct RevocationBody<'a> {
 }
 
 /// The body of a token request for `credentials`.
-pub(crate) fn token_body(credentials: &Credentials) -> Vec<u8> {
+fn token_body(credentials: &Credentials) -> Vec<u8> {
     to_json(&TokenBody {
         grant_type: "client_credentials",
         client_id: credentials.client_id(),
@@ -38,7 +73,7 @@ pub(crate) fn token_body(credentials: &Credentials) -> Vec<u8> {
 }
 
 /// The body of a revocation of `token` by the application of `credentials`.
-pub(crate) fn revocation_body(token: &SecretString, credentials: &Credentials) -> Vec<u8> {
+fn revocation_body(token: &SecretString, credentials: &Credentials) -> Vec<u8> {
     to_json(&RevocationBody {
         client_id: credentials.client_id(),
         client_secret: credentials.client_secret().map(|s| s.expose_secret()),

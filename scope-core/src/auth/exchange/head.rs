@@ -117,7 +117,7 @@ mod tests {
     fn request(kind: RequestKind) -> Request<'static> {
         Request {
             kind,
-            secrets: Secrets(&[SECRET]),
+            secrets: Secrets([SECRET, "", ""]),
         }
     }
 

@@ -17,7 +17,7 @@ mod token_answer;
 use std::fmt;
 use std::time::Instant;
 
-pub(crate) use body::{revocation_body, token_body};
+pub(crate) use body::Outgoing;
 pub(crate) use head::Head;
 pub(crate) use redact::Secrets;
 
@@ -79,7 +79,7 @@ pub(crate) struct Request<'a> {
 #[cfg(feature = "verify")]
 pub(crate) const KEY_SET: Request<'static> = Request {
     kind: RequestKind::KeySet,
-    secrets: Secrets(&[]),
+    secrets: Secrets([""; 3]),
 };
 
 /// A whole answer: its head, its body (read up to the limit), and when its

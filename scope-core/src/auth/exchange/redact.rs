@@ -3,11 +3,21 @@
 use std::borrow::Cow;
 
 /// The secrets of one request (client secret, token being revoked, ...): none
-/// of them, in any spelling a server might echo, appears in an error.
+/// of them, in any spelling a server might echo, appears in an error. Held by
+/// value (an empty text is no secret), so a request description is `Copy`.
 #[derive(Clone, Copy, Default)]
-pub(crate) struct Secrets<'a>(pub(crate) &'a [&'a str]);
+pub(crate) struct Secrets<'a>(pub(crate) [&'a str; 3]);
 
-impl Secrets<'_> {
+impl<'a> Secrets<'a> {
+    /// The secrets of a request that carries `secrets`.
+    pub(crate) fn of(secrets: &[&'a str]) -> Secrets<'a> {
+        let mut all = [""; 3];
+        for (slot, secret) in all.iter_mut().zip(secrets) {
+            *slot = secret;
+        }
+        Secrets(all)
+    }
+
     /// `text` without any secret, without control characters, and cut to `max`
     /// characters (with `…`). Secrets are taken out before the text is cut, so
     /// no fragment of one is left either.
@@ -75,7 +85,7 @@ mod tests {
 
     #[test]
     fn removes_control_characters_secrets_and_length() {
-        let secrets = Secrets(&["s3cr3t"]);
+        let secrets = Secrets::of(&["s3cr3t"]);
         assert_eq!(
             secrets.clean("bad\r\nsecret s3cr3t", 100),
             "bad  secret [REDACTED]"
@@ -86,7 +96,7 @@ mod tests {
     #[test]
     fn removes_secrets_as_json_and_urls_spell_them() {
         let secret = "a+b/c\"d e";
-        let secrets = Secrets(&[secret]);
+        let secrets = Secrets::of(&[secret]);
         for echoed in [
             "a+b/c\"d e".to_owned(),
             r#"a+b/c\"d e"#.to_owned(),

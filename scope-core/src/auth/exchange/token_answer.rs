@@ -197,7 +197,7 @@ mod tests {
 
     const REQUEST: Request<'static> = Request {
         kind: RequestKind::Token,
-        secrets: Secrets(&[]),
+        secrets: Secrets([""; 3]),
     };
 
     fn granted(scope: &str, requested: &str, check: bool) -> Result<Token, AuthError> {
