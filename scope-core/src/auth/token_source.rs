@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
 use super::store::{MemoryStore, StoreError, StoredToken, TokenStore};
-use super::{AuthClient, AuthError, Credentials, Token};
+use super::{AuthClient, AuthError, Credentials, DecodeError, Token};
 
 /// How long before expiry a token is renewed unless the builder says otherwise.
 /// Commerce Layer issues the next token before the old one expires, so a
@@ -616,6 +616,30 @@ impl Expiring for Token {
 impl RetryHint for AuthError {
     fn retry_after(&self) -> Option<Duration> {
         AuthError::retry_after(self)
+    }
+
+    /// A 401: the server refused the credentials, so a token issued for them
+    /// is no use any more.
+    fn drops_value(&self) -> bool {
+        self.is_unauthorized()
+    }
+
+    fn lifetime_too_short(lifetime: Duration) -> Self {
+        let reason = if lifetime.is_zero() {
+            "the server granted a token with no lifetime left (`expires_in` 0)".to_owned()
+        } else {
+            format!(
+                "the server granted a token that lives {:.3} s, which expires before the next \
+                 request may be sent (the initial backoff)",
+                lifetime.as_secs_f64()
+            )
+        };
+        AuthError::Decode(DecodeError {
+            status: 200,
+            content_type: None,
+            length: None,
+            reason,
+        })
     }
 }
 
