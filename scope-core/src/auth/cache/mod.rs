@@ -48,9 +48,10 @@ pub(crate) trait RetryHint: Send + Sync + 'static {
     /// failures answer `false`: the valid value keeps being served.
     fn drops_value(&self) -> bool;
 
-    /// The error recorded when the server granted a value that lives `lifetime`
-    /// (from the request's sending), too short to be served and renewed at the
-    /// backoff's pace: zero, or expired before the next request may be sent.
+    /// The error recorded when the server granted a value too short-lived to
+    /// be served and renewed at the backoff's pace: `lifetime` is zero for one
+    /// already expired on arrival, else its life from the request's sending
+    /// (it expires before the next request may be sent).
     fn lifetime_too_short(lifetime: Duration) -> Self
     where
         Self: Sized;
@@ -232,7 +233,7 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
         let expires_at = value.expires_at();
         let lifetime = expires_at.saturating_duration_since(sent_at);
         if expires_at <= now {
-            let error = E::lifetime_too_short(lifetime);
+            let error = E::lifetime_too_short(Duration::ZERO);
             let mut state = self.lock();
             return Outcome::Done(Err(self.fail(&mut state, flight, now, error, None)));
         }
