@@ -307,3 +307,61 @@ async fn errors_and_debug_never_show_a_secret() {
     assert!(!text.contains("wrong-s3cret"), "{text}");
     let _shared: Arc<Token> = token;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zero_lifetime_costs_one_request_per_backoff_step_and_no_expired_token() {
+    let server = server_with(App::integration("backend", "s3cret").expires_in(0));
+    let tokens = TokenSource::builder(client(&server), credentials())
+        .backoff(Duration::from_secs(10), Duration::from_secs(60))
+        .build()
+        .unwrap();
+    // Ten calls 50 ms apart, well inside one backoff step: one request, and an
+    // error each time, never a token that has already expired.
+    for _ in 0..10 {
+        match tokens.token().await {
+            Ok(token) => panic!("a token with {:?} left", token.remaining()),
+            Err(err) => assert!(err.to_string().contains("no lifetime left"), "{err}"),
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_401_on_renewal_drops_the_cached_and_stored_token() {
+    let server = server_with(App::integration("backend", "s3cret").expires_in(4));
+    let store = MemoryStore::new();
+    let tokens = TokenSource::builder(client(&server), credentials())
+        .backoff(Duration::from_millis(100), Duration::from_millis(400))
+        .store(store.clone())
+        .build()
+        .unwrap();
+    let first = secret(&tokens.token().await.unwrap());
+    assert_eq!(store.len(), 1);
+    // The secret is rotated on the server: renewals now get 401 invalid_client.
+    server.register(App::integration("backend", "rotated").expires_in(4));
+
+    // Past half its life the token is renewed in the background.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    assert_eq!(secret(&tokens.token().await.unwrap()), first);
+    until_requests(&server, 2).await;
+    let err = loop {
+        match tokens.token().await {
+            Ok(token) => {
+                assert_eq!(secret(&token), first);
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            Err(err) => break err,
+        }
+    };
+    assert!(err.auth_error().is_unauthorized(), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("refused the credentials") && text.contains("was dropped"),
+        "{text}"
+    );
+    // Dropped from the store as well: no source sharing it is handed the token.
+    assert!(store.is_empty());
+    // And callers get the error, not the old token, until the next request.
+    assert!(tokens.token().await.is_err());
+}

@@ -1,6 +1,10 @@
 //! The token cache: serves a cached value while it is fresh, renews it ahead of
 //! expiry with one request however many callers ask, keeps serving a valid value
-//! while renewals fail, and backs off between failed requests.
+//! while renewals fail transiently, drops it when a failure says it is worthless
+//! (`RetryHint::drops_value`: the credentials were refused), and backs off
+//! between failed requests. It never serves an expired value, and never asks
+//! twice within the backoff's initial step: a value granted already expired is
+//! a failure, and a short-lived one is renewed no sooner than that step.
 //!
 //! It is generic over what it caches (anything with an expiry instant) and over
 //! the clock, so its rules are tested without a server; `TokenSource` and the
@@ -31,10 +35,26 @@ pub(crate) trait Expiring: Send + Sync + 'static {
     fn expires_at(&self) -> Instant;
 }
 
-/// An error may carry the server's `Retry-After`. It is shared between every
-/// caller that waited for the failed request, hence the supertraits.
+/// What the cache needs to know of a failed request's error. It is shared
+/// between every caller that waited for the failed request, hence the
+/// supertraits.
 pub(crate) trait RetryHint: Send + Sync + 'static {
+    /// The server's `Retry-After`, when it sent one: the backoff is at least this.
     fn retry_after(&self) -> Option<Duration>;
+
+    /// Whether this failure makes the cached value worthless (the server refused
+    /// the credentials it was issued for): the cache drops it, so callers get
+    /// the error at once instead of the value until it expires. Transient
+    /// failures answer `false`: the valid value keeps being served.
+    fn drops_value(&self) -> bool;
+
+    /// The error recorded when the server granted a value too short-lived to
+    /// be served and renewed at the backoff's pace: `lifetime` is zero for one
+    /// already expired on arrival, else its life from the request's sending
+    /// (it expires before the next request may be sent).
+    fn lifetime_too_short(lifetime: Duration) -> Self
+    where
+        Self: Sized;
 }
 
 /// The cached value with the instants that govern it.
@@ -192,45 +212,92 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
         result: Result<T, E>,
     ) -> Outcome<T, E> {
         let outcome = match result {
-            Ok(value) => {
-                let value = Arc::new(value);
-                let expires_at = value.expires_at();
-                let refresh_at = self
-                    .policy
-                    .refresh_at(sent_at, expires_at, policy::random());
-                // Outside the lock: it spins for two microseconds.
-                let fast_until = self.clock.coarse_deadline(refresh_at);
-                let entry = Entry {
-                    value: Arc::clone(&value),
-                    refresh_at,
-                    expires_at,
-                    fast_until,
-                };
-                let mut state = self.lock();
-                self.current.store(Some(Arc::new(entry)));
-                state.failures = 0;
-                state.last_failure = None;
-                release(&mut state, flight);
-                Outcome::Done(Ok(value))
-            }
+            Ok(value) => self.store(flight, sent_at, value),
             Err(error) => {
                 let now = self.clock.now();
                 let mut state = self.lock();
-                state.failures = state.failures.saturating_add(1);
-                let wait =
-                    self.policy
-                        .backoff(state.failures, error.retry_after(), policy::random());
-                let failure = Failure {
-                    error: Arc::new(error),
-                    retry_at: now.checked_add(wait),
-                };
-                state.last_failure = Some(failure.clone());
-                release(&mut state, flight);
-                Outcome::Done(Err(failure))
+                Outcome::Done(Err(self.fail(&mut state, flight, now, error, None)))
             }
         };
         flight.land(outcome.clone());
         outcome
+    }
+
+    /// Records a value the server granted. A value already expired is a
+    /// failure. One that expires before the next request may be sent (the
+    /// backoff's initial step after this one) is served while valid, and also
+    /// counts as a failure, so the gap after its expiry gets an error and
+    /// repeated short grants back off like any failure.
+    fn store(&self, flight: &Arc<Flight<T, E>>, sent_at: Instant, value: T) -> Outcome<T, E> {
+        let now = self.clock.now();
+        let expires_at = value.expires_at();
+        let lifetime = expires_at.saturating_duration_since(sent_at);
+        if expires_at <= now {
+            let error = E::lifetime_too_short(Duration::ZERO);
+            let mut state = self.lock();
+            return Outcome::Done(Err(self.fail(&mut state, flight, now, error, None)));
+        }
+        let value = Arc::new(value);
+        // Never sooner than the initial backoff after the last request,
+        // however short-lived the value.
+        let earliest = sent_at
+            .checked_add(self.policy.backoff_initial)
+            .unwrap_or(expires_at);
+        let refresh_at = self
+            .policy
+            .refresh_at(sent_at, expires_at, policy::random())
+            .max(earliest);
+        // Outside the lock: it spins for two microseconds.
+        let fast_until = self.clock.coarse_deadline(refresh_at.min(expires_at));
+        let entry = Entry {
+            value: Arc::clone(&value),
+            refresh_at,
+            expires_at,
+            fast_until,
+        };
+        let mut state = self.lock();
+        self.current.store(Some(Arc::new(entry)));
+        if expires_at < earliest {
+            let error = E::lifetime_too_short(lifetime);
+            // Not before `earliest`, whatever the jitter drew.
+            self.fail(&mut state, flight, now, error, Some(earliest));
+        } else {
+            state.failures = 0;
+            state.last_failure = None;
+            release(&mut state, flight);
+        }
+        Outcome::Done(Ok(value))
+    }
+
+    /// Records a failure, under the lock: counts it, backs off (until
+    /// `not_before` at least), and drops the cached value if the error says it
+    /// is worthless.
+    fn fail(
+        &self,
+        state: &mut State<T, E>,
+        flight: &Arc<Flight<T, E>>,
+        now: Instant,
+        error: E,
+        not_before: Option<Instant>,
+    ) -> Failure<E> {
+        if error.drops_value() {
+            self.current.store(None);
+        }
+        state.failures = state.failures.saturating_add(1);
+        let wait = self
+            .policy
+            .backoff(state.failures, error.retry_after(), policy::random());
+        let retry_at = now.checked_add(wait).map(|at| match not_before {
+            Some(not_before) => at.max(not_before),
+            None => at,
+        });
+        let failure = Failure {
+            error: Arc::new(error),
+            retry_at,
+        };
+        state.last_failure = Some(failure.clone());
+        release(state, flight);
+        failure
     }
 
     fn abandon(&self, flight: &Arc<Flight<T, E>>) {

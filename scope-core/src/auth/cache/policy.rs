@@ -13,10 +13,12 @@ pub(crate) struct Policy {
     /// Renew up to this much earlier again, picked at random per token, so a
     /// fleet started together does not renew in the same second.
     pub jitter: Duration,
-    /// The wait after the first failed request; it doubles with each failure.
+    /// The first backoff step; it doubles with each failure. The wait after a
+    /// failure is a random part of the upper half of its step. Also the least
+    /// time between two requests after a success (short-lived values).
     pub backoff_initial: Duration,
-    /// The longest wait between failed requests (unless `Retry-After` asks for
-    /// more).
+    /// The largest step: waits between failed requests stay between half of it
+    /// and all of it (unless `Retry-After` asks for more).
     pub backoff_max: Duration,
 }
 

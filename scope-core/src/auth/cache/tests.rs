@@ -25,11 +25,39 @@ impl Expiring for Tok {
 struct Refused {
     serial: u32,
     retry_after: Option<Duration>,
+    /// The credentials were refused: the cached value must go.
+    refused: bool,
+    /// Not an answer of the server: it granted a value this short-lived.
+    too_short: Option<Duration>,
+}
+
+impl Refused {
+    fn transient(serial: u32, retry_after: Option<Duration>) -> Refused {
+        Refused {
+            serial,
+            retry_after,
+            refused: false,
+            too_short: None,
+        }
+    }
 }
 
 impl RetryHint for Refused {
     fn retry_after(&self) -> Option<Duration> {
         self.retry_after
+    }
+
+    fn drops_value(&self) -> bool {
+        self.refused
+    }
+
+    fn lifetime_too_short(lifetime: Duration) -> Self {
+        Refused {
+            serial: 0,
+            retry_after: None,
+            refused: false,
+            too_short: Some(lifetime),
+        }
     }
 }
 
@@ -40,6 +68,8 @@ struct Server {
     requests: Arc<AtomicU32>,
     failures: Arc<Mutex<VecDeque<Option<Duration>>>>,
     down: Arc<AtomicU32>,
+    refusing: Arc<AtomicU32>,
+    sent: Arc<Mutex<Vec<Instant>>>,
     lifetime: Duration,
     latency: Duration,
 }
@@ -50,6 +80,8 @@ impl Server {
             requests: Arc::default(),
             failures: Arc::default(),
             down: Arc::default(),
+            refusing: Arc::default(),
+            sent: Arc::default(),
             lifetime,
             latency,
         }
@@ -67,19 +99,30 @@ impl Server {
         self.down.store(u32::from(down), Ordering::SeqCst);
     }
 
+    /// From now on, answer every request as a 401 would be: credentials refused.
+    fn set_refusing(&self, refusing: bool) {
+        self.refusing.store(u32::from(refusing), Ordering::SeqCst);
+    }
+
+    /// When each request was sent, in order.
+    fn sent(&self) -> Vec<Instant> {
+        self.sent.lock().unwrap().clone()
+    }
+
     fn answer(&self, sent_at: Instant) -> Result<Tok, Refused> {
         let serial = self.requests.fetch_add(1, Ordering::SeqCst) + 1;
-        if self.down.load(Ordering::SeqCst) == 1 {
+        self.sent.lock().unwrap().push(sent_at);
+        if self.refusing.load(Ordering::SeqCst) == 1 {
             return Err(Refused {
-                serial,
-                retry_after: None,
+                refused: true,
+                ..Refused::transient(serial, None)
             });
         }
+        if self.down.load(Ordering::SeqCst) == 1 {
+            return Err(Refused::transient(serial, None));
+        }
         if let Some(retry_after) = self.failures.lock().unwrap().pop_front() {
-            return Err(Refused {
-                serial,
-                retry_after,
-            });
+            return Err(Refused::transient(serial, retry_after));
         }
         Ok(Tok {
             serial,
@@ -457,4 +500,115 @@ fn without_a_coarse_deadline_the_hot_path_is_never_taken() {
     })));
     assert!(core.fresh().is_none());
     assert!(matches!(core.step(), Step::Ready(tok) if tok.serial == 1));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_zero_lifetime_is_a_failure_that_backs_off() {
+    let (core, server) = (cache(), Server::new(Duration::ZERO, Duration::ZERO));
+    // Ten calls 50 ms apart: one request, and never an expired token.
+    for _ in 0..10 {
+        match token(&core, &server).await {
+            Ok(tok) => panic!("served token {} with no lifetime", tok.serial),
+            Err(failure) => {
+                assert_eq!(failure.error.too_short, Some(Duration::ZERO));
+                assert!(failure.retry_at.is_some());
+            }
+        }
+        tokio::time::advance(Duration::from_millis(50)).await;
+    }
+    assert_eq!(server.requests(), 1);
+    assert!(!core.has_valid());
+    // It counts as a failure: the next request waits for the backoff.
+    tokio::time::advance(POLICY.backoff_initial).await;
+    assert!(token(&core, &server).await.is_err());
+    assert_eq!(server.requests(), 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_short_lived_token_is_renewed_no_sooner_than_the_initial_backoff() {
+    let lifetime = Duration::from_millis(200);
+    let (core, server) = (cache(), Server::new(lifetime, Duration::ZERO));
+    let (mut served, mut errors) = (0, 0);
+    for _ in 0..200 {
+        match token(&core, &server).await {
+            Ok(tok) => {
+                assert!(crate::auth::now() < tok.expires_at, "an expired token");
+                served += 1;
+            }
+            Err(failure) => {
+                assert_eq!(failure.error.too_short, Some(lifetime));
+                errors += 1;
+            }
+        }
+        tokio::time::advance(Duration::from_millis(50)).await;
+    }
+    settle().await;
+    let sent = server.sent();
+    assert!(sent.len() >= 2, "{} requests", sent.len());
+    for pair in sent.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= POLICY.backoff_initial,
+            "requests {:?} apart",
+            pair[1] - pair[0]
+        );
+    }
+    // Served while valid, an error in the gaps.
+    assert!(
+        served >= 4 && errors > 0,
+        "{served} served, {errors} errors"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_refused_renewal_drops_the_token_and_backs_off() {
+    let (core, server) = (cache(), Server::new(HOUR, Duration::ZERO));
+    assert_eq!(token(&core, &server).await.unwrap().serial, 1);
+    server.set_refusing(true);
+    tokio::time::advance(HOUR - POLICY.margin).await;
+    // The renewal starts in the background; this caller still gets the token.
+    assert_eq!(token(&core, &server).await.unwrap().serial, 1);
+    settle().await;
+    assert_eq!(server.requests(), 2);
+
+    // Refused: the token is gone although it has minutes left, and callers get
+    // the error at once.
+    assert!(!core.has_valid());
+    assert!(core.fresh().is_none());
+    let failure = token(&core, &server).await.unwrap_err();
+    assert!(failure.error.refused);
+    assert_eq!(failure.error.serial, 2);
+    // No hammering: two minutes of calls cost a backoff's worth of requests.
+    for _ in 0..1200 {
+        assert!(token(&core, &server).await.unwrap_err().error.refused);
+        tokio::time::advance(Duration::from_millis(100)).await;
+    }
+    let attempts = server.requests() - 2;
+    assert!((6..=10).contains(&attempts), "{attempts} attempts");
+}
+
+#[test]
+fn the_backoff_keeps_the_documented_rate_bounds() {
+    // The shortest waits the jitter can draw (half of each step): 0.5, 1, 2,
+    // 4, 8, 16, then 30 s. Requests at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 31.5 s: at
+    // most 7 in the first minute of an outage, and, once the waits reach their
+    // floor of 30 s, at most 2 in any minute.
+    let mut at = Duration::ZERO;
+    let mut sent = vec![at];
+    for failures in 1..100 {
+        at += POLICY.backoff(failures, None, 0);
+        sent.push(at);
+    }
+    let minute = Duration::from_secs(60);
+    assert_eq!(sent.iter().filter(|&&t| t < minute).count(), 7);
+    let settled = sent.iter().position(|&t| t >= minute).unwrap();
+    for (index, start) in sent.iter().enumerate().skip(settled) {
+        let in_minute = sent[index..]
+            .iter()
+            .filter(|&&t| t < *start + minute)
+            .count();
+        assert!(
+            in_minute <= 2,
+            "{in_minute} requests in a minute from {start:?}"
+        );
+    }
 }

@@ -21,9 +21,11 @@ use crate::auth::{AuthError, Credentials, Token};
 /// [`token`](TokenSource::token) returns it at once. Past the margin
 /// the first caller starts the renewal on a short-lived thread and everyone
 /// keeps the valid token meanwhile. With no valid token, one caller makes the
-/// request and the other threads wait for its answer. Failed renewals keep the
-/// valid token and back off; only with no valid token left is the error
-/// returned. The [`TokenStore`](crate::auth::TokenStore)'s futures are run on the
+/// request and the other threads wait for its answer. Transiently failed
+/// renewals keep the valid token and back off (a random half to all of a step
+/// of 1 s doubling to 60 s); a 401 drops the cached and stored token at once.
+/// Only with no valid token left is the error returned, and an expired token is
+/// never returned. The [`TokenStore`](crate::auth::TokenStore)'s futures are run on the
 /// calling thread.
 ///
 /// Like the blocking client, build and use it outside an async runtime.
@@ -50,7 +52,10 @@ impl Requester<AuthClient> {
         if let Some(token) = block_on(self.load()) {
             return Ok(token);
         }
-        let token = self.client.request_token(&self.credentials)?;
+        let token = self
+            .client
+            .request_token(&self.credentials)
+            .inspect_err(|error| block_on(self.forget_if_refused(error)))?;
         block_on(self.save(&token));
         Ok(token)
     }

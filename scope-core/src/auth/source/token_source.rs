@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::store::{MemoryStore, StoreError, StoredToken, TokenStore};
 use crate::auth::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
-use crate::auth::{AuthClient, AuthError, Credentials, Token};
+use crate::auth::{AuthClient, AuthError, Credentials, DecodeError, Token};
 
 /// How long before expiry a token is renewed unless the builder says otherwise.
 /// Commerce Layer issues the next token before the old one expires, so a
@@ -29,17 +29,25 @@ pub const DEFAULT_REFRESH_MARGIN: Duration = Duration::from_secs(300);
 /// ```
 pub const DEFAULT_REFRESH_JITTER: Duration = Duration::from_secs(60);
 
-/// The wait after a first failed request, doubling with each failure up to
-/// [`DEFAULT_BACKOFF_MAX`], unless the builder says otherwise.
+/// The first backoff step, unless the builder says otherwise: after a failed
+/// request the source waits a random time between half of the step and all of
+/// it (here 0.5 to 1 s), and the step doubles with each failure in a row up to
+/// [`DEFAULT_BACKOFF_MAX`] (1, 2, 4, … 60 s). The random part keeps a fleet that
+/// failed together from retrying together. It is also the least time between
+/// two requests when the server grants tokens shorter-lived than it.
 ///
 /// ```
 /// assert_eq!(scope_core::auth::DEFAULT_BACKOFF_INITIAL.as_secs(), 1);
 /// ```
 pub const DEFAULT_BACKOFF_INITIAL: Duration = Duration::from_secs(1);
 
-/// The longest wait between failed requests, unless the server's `Retry-After`
-/// asks for more. Two attempts a minute stay far below the auth server's limit
-/// of 30 requests a minute.
+/// The largest backoff step, unless the builder says otherwise: once reached,
+/// each wait between failed requests is between 30 and 60 s (at least the
+/// server's `Retry-After`), so a source makes at most two requests a minute.
+/// Before the cap, in the first minute of an outage, the shortest waits
+/// (0.5, 1, 2, 4, 8 and 16 s) allow up to seven. That is per source: the auth
+/// server's limit of 30 requests a minute is per IP, shared by every source of
+/// every process behind it.
 ///
 /// ```
 /// assert_eq!(scope_core::auth::DEFAULT_BACKOFF_MAX.as_secs(), 60);
@@ -55,11 +63,25 @@ pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(60);
 /// token, however many tasks call at once, the server sees one request and
 /// every caller gets its token or its error.
 ///
-/// When a renewal fails, the valid token is still served and the renewal is
-/// tried again after a backoff (1 s, doubling to 60 s, at least the server's
-/// `Retry-After`). Only when no valid token remains does `token` fail, and
-/// until the backoff ends it fails at once with the last error, without a
-/// request. Expiry is measured on a monotonic clock from the moment the
+/// When a renewal fails transiently (a 5xx, a 429, a transport failure, a
+/// timeout), the valid token is still served and the renewal is tried again
+/// after a backoff: a random wait between half of a step and all of it, the
+/// step starting at 1 s and doubling with each failure up to 60 s (so 0.5–1 s,
+/// 1–2 s, 2–4 s, … then 30–60 s), and at least the server's `Retry-After`. When
+/// the server refuses the credentials (401), the cached token, and the store's
+/// copy, are dropped at once: callers get the error instead of a token for
+/// refused credentials, and the source keeps backing off the same way. Only
+/// when no valid token remains does `token` fail, and until the backoff ends
+/// it fails at once with the last error, without a request.
+///
+/// `token` never returns an expired token, and never makes two requests
+/// within the initial backoff step (1 s by default) of each other, whatever
+/// the server grants. A token that has already expired when the answer arrives
+/// (`expires_in: 0`) is a failed request, with an error saying so. A token
+/// that lives less than twice the refresh margin is renewed at half its life,
+/// but no sooner than the initial backoff step after its request; if it
+/// expires before then, it counts as a failed request too, and callers get
+/// that error until the next request. Expiry is measured on a monotonic clock from the moment the
 /// request was sent. That clock stops while the machine is suspended, and the
 /// server may revoke a token early: when the Core API answers 401, pass the
 /// token to [`invalidate_token`](TokenSource::invalidate_token).
@@ -148,6 +170,17 @@ impl<C> Requester<C> {
         core.invalidate_if(|cached| same_secret(cached.access_token(), access_token));
     }
 
+    /// After a request that failed with `error`: when the server refused the
+    /// credentials (401), removes the store's copy too (the cache drops its
+    /// own), so no source sharing the store is handed a token for them.
+    pub(crate) async fn forget_if_refused(&self, error: &AuthError) {
+        if error.is_unauthorized() {
+            // A store that fails to remove it costs a request, not correctness:
+            // the cache has dropped its copy either way.
+            let _ = self.store.remove(&self.key).await;
+        }
+    }
+
     /// [`TokenSource::invalidate`], for either flavour of source.
     pub(crate) async fn invalidate(&self, core: &Core<Token, AuthError>) -> Result<(), StoreError> {
         self.skip_store.store(true, Ordering::Release);
@@ -182,7 +215,13 @@ impl Requester<AuthClient> {
         if let Some(token) = self.load().await {
             return Ok(token);
         }
-        let token = self.client.request_token(&self.credentials).await?;
+        let token = match self.client.request_token(&self.credentials).await {
+            Ok(token) => token,
+            Err(error) => {
+                self.forget_if_refused(&error).await;
+                return Err(error);
+            }
+        };
         self.save(&token).await;
         Ok(token)
     }
@@ -380,7 +419,11 @@ impl<C> TokenSourceBuilder<C> {
 
     /// Renew a token this long before it expires (default
     /// [`DEFAULT_REFRESH_MARGIN`]). A token that lives less than twice the
-    /// margin is renewed at half its life.
+    /// margin is renewed at half its life, but never sooner than the initial
+    /// backoff step after its request. A token that expires before that step
+    /// is served while valid and counts as a failed request (backing off), and
+    /// one already expired on arrival is a failed request: the source never
+    /// returns an expired token and never asks more than once per backoff step.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -407,9 +450,13 @@ impl<C> TokenSourceBuilder<C> {
         self
     }
 
-    /// Wait `initial` after a first failed request, doubling with each failure
-    /// up to `max` (defaults [`DEFAULT_BACKOFF_INITIAL`] and
-    /// [`DEFAULT_BACKOFF_MAX`]). The server's `Retry-After` wins when longer.
+    /// Back off in steps that start at `initial` and double with each failed
+    /// request in a row up to `max` (defaults [`DEFAULT_BACKOFF_INITIAL`] and
+    /// [`DEFAULT_BACKOFF_MAX`]); each wait is a random time between half of its
+    /// step and all of it. The server's `Retry-After` wins when longer. Once
+    /// at `max`, a source makes at most two requests per `max` while failing.
+    /// `initial` is also the least time between two requests for tokens that
+    /// live shorter than it.
     ///
     /// ```
     /// # use std::time::Duration;
@@ -589,7 +636,13 @@ impl From<Failure<AuthError>> for TokenError {
 
 impl fmt::Display for TokenError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "no valid access token: {}", self.error)?;
+        f.write_str("no valid access token: ")?;
+        if self.error.is_unauthorized() {
+            f.write_str(
+                "the auth server refused the credentials, and any token cached for them was dropped: ",
+            )?;
+        }
+        write!(f, "{}", self.error)?;
         if let Some(wait) = self.retry_in() {
             write!(
                 f,
@@ -616,6 +669,31 @@ impl Expiring for Token {
 impl RetryHint for AuthError {
     fn retry_after(&self) -> Option<Duration> {
         AuthError::retry_after(self)
+    }
+
+    /// A 401: the server refused the credentials, so a token issued for them
+    /// is no use any more.
+    fn drops_value(&self) -> bool {
+        self.is_unauthorized()
+    }
+
+    fn lifetime_too_short(lifetime: Duration) -> Self {
+        let reason = if lifetime.is_zero() {
+            "the server granted a token with no lifetime left (`expires_in` 0)".to_owned()
+        } else {
+            format!(
+                "the server granted a token that lives {:.3} s, which expires before the next \
+                 request may be sent (the initial backoff)",
+                lifetime.as_secs_f64()
+            )
+        };
+        AuthError::Decode(DecodeError {
+            request: crate::auth::RequestKind::Token,
+            status: 200,
+            content_type: None,
+            length: None,
+            reason,
+        })
     }
 }
 
