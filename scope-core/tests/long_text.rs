@@ -366,3 +366,16 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn debug_quotes_a_bounded_part_of_the_input() {
+    let text = format!("{}markets:all", "market:code:a ".repeat(100_000));
+    let err = text.parse::<ScopeSet>().unwrap_err();
+    let debug = format!("{err:?}");
+    assert!(debug.len() < 400, "{} bytes", debug.len());
+    assert!(debug.contains("markets"), "{debug}");
+    assert!(
+        debug.contains(&format!("input_len: {}", text.len())),
+        "{debug}"
+    );
+}

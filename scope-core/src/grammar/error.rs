@@ -124,7 +124,7 @@ impl ErrorKind {
 /// assert!(err.to_string().contains("did you mean `market`?"));
 /// assert!(format!("{err:#}").contains("^^^^^^^"));
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ScopeError {
     kind: ErrorKind,
     span: Range<usize>,
@@ -436,6 +436,26 @@ impl ScopeError {
             line.push('…');
         }
         write!(f, "\n\n    {line}\n    {}", carets.trim_end())
+    }
+}
+
+impl fmt::Debug for ScopeError {
+    /// The fields, with the input quoted as the sentence quotes it (at most
+    /// [`QUOTE_CHARS`] characters around the fault) and its length: a 1 MB
+    /// config value makes no 1 MB `unwrap()` panic.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let around = floor_char_boundary(&self.input, self.span.start);
+        f.debug_struct("ScopeError")
+            .field("kind", &self.kind)
+            .field("span", &self.span)
+            .field("related", &self.related)
+            .field(
+                "input",
+                &format_args!("\"{}\"", Excerpt::around(&self.input, around)),
+            )
+            .field("input_len", &self.input.len())
+            .field("suggestion", &self.suggestion)
+            .finish()
     }
 }
 
