@@ -11,13 +11,17 @@ use super::{Answer, Request};
 use crate::ScopeSet;
 use crate::auth::{AuthError, Token};
 
-/// A success body, as documented; unknown fields are ignored.
+/// A success body, as documented; unknown fields are ignored. Strings borrow
+/// from the body unless they hold escapes.
 #[derive(Deserialize)]
-struct WireToken {
-    access_token: Option<String>,
-    token_type: Option<String>,
+struct WireToken<'a> {
+    #[serde(borrow)]
+    access_token: Option<Cow<'a, str>>,
+    #[serde(borrow)]
+    token_type: Option<Cow<'a, str>>,
     expires_in: Option<Integer>,
-    scope: Option<String>,
+    #[serde(borrow)]
+    scope: Option<Cow<'a, str>>,
     created_at: Option<Integer>,
 }
 
@@ -39,7 +43,7 @@ impl Answer {
         if body.is_empty() {
             return fail("the body is empty".into());
         }
-        let wire = match serde_json::from_slice::<WireToken>(body) {
+        let wire = match serde_json::from_slice::<WireToken<'_>>(body) {
             Ok(wire) => wire,
             Err(err) => return fail(json_error_reason(&err)),
         };
@@ -50,7 +54,7 @@ impl Answer {
             return fail("its `access_token` is empty".into());
         }
         // A token goes into an `Authorization` header later: refuse what cannot.
-        if !access_token.bytes().all(|b| b.is_ascii_graphic()) {
+        if !is_visible_ascii(access_token.as_bytes()) {
             return fail(
                 "its `access_token` holds characters that cannot be sent in an HTTP header".into(),
             );
@@ -74,7 +78,7 @@ impl Answer {
             return fail("its `expires_in` is too large to be a lifetime".into());
         };
         let created_at = wire.created_at.map_or_else(unix_now, |Integer(at)| at);
-        let scope = wire.scope.unwrap_or_default();
+        let scope = wire.scope.unwrap_or_default().into_owned();
         let scopes: Option<ScopeSet> = scope.parse().ok();
         if check_scope && let Some(requested) = requested {
             let within = scopes
@@ -93,7 +97,7 @@ impl Answer {
             Cow::Owned(token_type.to_owned())
         };
         Ok(Token::from_parts(
-            access_token,
+            access_token.into_owned(),
             token_type,
             expires_in,
             scope,
@@ -102,6 +106,14 @@ impl Answer {
             expires_at,
         ))
     }
+}
+
+/// Whether every byte is visible ASCII (`!` to `~`): what an HTTP header value
+/// can carry. Without short-circuit, so it vectorizes over a long JWT.
+fn is_visible_ascii(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .fold(true, |ok, &b| ok & (b.wrapping_sub(0x21) < 0x5e))
 }
 
 /// What was wrong with a body serde could not read, without a byte of it.
