@@ -441,7 +441,7 @@ impl ScopeError {
 
 impl fmt::Debug for ScopeError {
     /// The fields, with the input quoted as the sentence quotes it (at most
-    /// [`QUOTE_CHARS`] characters around the fault) and its length: a 1 MB
+    /// 40 characters around the fault) and its length: a 1 MB
     /// config value makes no 1 MB `unwrap()` panic.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let around = floor_char_boundary(&self.input, self.span.start);
