@@ -103,6 +103,15 @@ pub enum AuthError {
         /// The scope the server granted, as it wrote it (empty when it sent none).
         granted: String,
     },
+    /// No request was sent: another instance sharing the token store failed
+    /// to get a token (a 429, a 5xx, a timeout) and recorded a fleet-wide
+    /// backoff there, so no instance asks before it ends.
+    FleetBackoff {
+        /// How long until the fleet-wide backoff ends, measured when it was read.
+        retry_after: Duration,
+        /// The failed requests in a row the fleet has recorded.
+        failures: u32,
+    },
 }
 
 impl AuthError {
@@ -125,6 +134,7 @@ impl AuthError {
             | AuthError::Timeout { request, .. } => Some(*request),
             AuthError::Transport(err) => Some(err.request),
             AuthError::Decode(err) => Some(err.request),
+            AuthError::FleetBackoff { .. } => Some(RequestKind::Token),
             AuthError::InvalidConfig(_)
             | AuthError::InvalidScope(_)
             | AuthError::ScopeMismatch { .. } => None,
@@ -151,6 +161,7 @@ impl AuthError {
             | AuthError::Timeout { .. }
             | AuthError::InvalidConfig(_)
             | AuthError::InvalidScope(_)
+            | AuthError::FleetBackoff { .. }
             | AuthError::ScopeMismatch { .. } => None,
         }
     }
@@ -170,6 +181,7 @@ impl AuthError {
             AuthError::RateLimited { retry_after, .. } | AuthError::Server { retry_after, .. } => {
                 *retry_after
             }
+            AuthError::FleetBackoff { retry_after, .. } => Some(*retry_after),
             _ => None,
         }
     }
@@ -203,6 +215,7 @@ impl AuthError {
                 | AuthError::Server { .. }
                 | AuthError::Transport(_)
                 | AuthError::Timeout { .. }
+                | AuthError::FleetBackoff { .. }
         )
     }
 
@@ -335,6 +348,15 @@ impl fmt::Display for AuthError {
                 "the auth server granted the scope `{granted}`, which is not within the `{requested}` \
                  requested, so the token was not used; check the application's markets and stock \
                  locations in the dashboard"
+            ),
+            AuthError::FleetBackoff {
+                retry_after,
+                failures,
+            } => write!(
+                f,
+                "the token request was not sent: the fleet sharing the token store is backing off \
+                 after {failures} failed request(s) in a row, for {:.1} s more",
+                retry_after.as_secs_f64()
             ),
         }
     }

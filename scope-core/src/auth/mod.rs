@@ -58,9 +58,11 @@ pub use error::{ApiError, AuthError, DecodeError, TransportError};
 pub use exchange::RequestKind;
 pub use source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
-    MemoryStore, StoreError, StoreFuture, StoredToken, TokenError, TokenSource, TokenSourceBuilder,
-    TokenStore,
+    FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken, TokenError,
+    TokenSource, TokenSourceBuilder, TokenStore,
 };
+#[cfg(feature = "redis")]
+pub use source::{RedisStore, RedisStoreBuilder};
 pub use token::Token;
 #[cfg(feature = "verify")]
 pub use verify::{

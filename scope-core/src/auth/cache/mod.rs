@@ -27,7 +27,7 @@ use arc_swap::ArcSwapOption;
 
 pub(crate) use clock::{Clock, SystemClock, now};
 pub(crate) use flight::{Failure, Flight, Outcome};
-pub(crate) use policy::Policy;
+pub(crate) use policy::{Policy, random};
 
 /// A cached value knows when it expires (on the cache's precise clock). It is
 /// shared between tasks and threads, hence the supertraits.

@@ -3,10 +3,16 @@
 
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
+#[cfg(feature = "redis")]
+mod redis_store;
 mod store;
 mod token_source;
 
-pub use store::{MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore};
+#[cfg(feature = "redis")]
+pub use redis_store::{RedisStore, RedisStoreBuilder};
+pub use store::{
+    FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore,
+};
 pub use token_source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
     TokenError, TokenSource, TokenSourceBuilder,

@@ -68,6 +68,219 @@ pub trait TokenStore: Send + Sync + 'static {
 
     /// Forgets the token under `key` (a no-op when there is none).
     fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()>;
+
+    /// Forgets the token under `key` only if it is still `access_token`
+    /// (compare-and-delete), so a late rejection never removes a newer token;
+    /// `true` when it was removed. The default reads, compares and removes: a
+    /// store shared between processes should do it in one step.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::{MemoryStore, SecretString, StoredToken, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// let store = MemoryStore::new();
+    /// let at = SystemTime::now() + Duration::from_secs(60);
+    /// store.put("k", StoredToken::new("new", "bearer", Duration::from_secs(60), "", 0, at)).await?;
+    /// assert!(!store.remove_if("k", &SecretString::from("old")).await?);
+    /// assert!(store.remove_if("k", &SecretString::from("new")).await?);
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        access_token: &'a SecretString,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(async move {
+            match self.get(key).await? {
+                Some(stored)
+                    if secrecy::ExposeSecret::expose_secret(stored.access_token())
+                        == secrecy::ExposeSecret::expose_secret(access_token) =>
+                {
+                    self.remove(key).await?;
+                    Ok(true)
+                }
+                _ => Ok(false),
+            }
+        })
+    }
+
+    /// Asks for the right to request the token for `key` on behalf of every
+    /// source sharing the store: the fleet-wide single flight. `holder` names
+    /// the asking source uniquely. The default, for stores kept in one
+    /// process, is [`Lease::Unsupported`]: each source asks on its own.
+    ///
+    /// ```
+    /// use scope_core::auth::{Lease, MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// assert_eq!(MemoryStore::new().acquire_lease("k", "me").await?, Lease::Unsupported);
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn acquire_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, Lease> {
+        let _ = (key, holder);
+        Box::pin(std::future::ready(Ok(Lease::Unsupported)))
+    }
+
+    /// Gives the lease on `key` back, if `holder` still holds it (never
+    /// another's), and wakes the sources waiting for it. The default does
+    /// nothing.
+    ///
+    /// ```
+    /// use scope_core::auth::{MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// MemoryStore::new().release_lease("k", "me").await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn release_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, ()> {
+        let _ = (key, holder);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Waits, no longer than a lease lives, for the token under `key` to land
+    /// while another source holds the lease: the token once it is there,
+    /// `None` when the lease was released or expired without one (then the
+    /// caller tries to take the lease itself). The default answers `None` at
+    /// once.
+    ///
+    /// ```
+    /// use scope_core::auth::{MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// assert!(MemoryStore::new().wait_for_token("k").await?.is_none());
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn wait_for_token<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        let _ = key;
+        Box::pin(std::future::ready(Ok(None)))
+    }
+
+    /// The fleet-wide backoff last recorded for `key`, if any: its
+    /// [`until`](FleetBackoff::until) may have passed, its count of failures
+    /// in a row still counts for the next step. The default never has one.
+    ///
+    /// ```
+    /// use scope_core::auth::{MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// assert!(MemoryStore::new().fleet_backoff("k").await?.is_none());
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn fleet_backoff<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<FleetBackoff>> {
+        let _ = key;
+        Box::pin(std::future::ready(Ok(None)))
+    }
+
+    /// Records a fleet-wide backoff for `key` (replacing any), or clears it
+    /// with `None` after a success. The default does nothing.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::{FleetBackoff, MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// let backoff = FleetBackoff::new(SystemTime::now() + Duration::from_secs(5), 1);
+    /// MemoryStore::new().set_fleet_backoff("k", Some(backoff)).await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn set_fleet_backoff<'a>(
+        &'a self,
+        key: &'a str,
+        backoff: Option<FleetBackoff>,
+    ) -> StoreFuture<'a, ()> {
+        let _ = (key, backoff);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// What [`TokenStore::acquire_lease`] answered.
+///
+/// ```
+/// use scope_core::auth::Lease;
+///
+/// assert_ne!(Lease::Granted, Lease::HeldElsewhere);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Lease {
+    /// This source holds the lease: it asks the auth server, saves the token
+    /// and releases the lease.
+    Granted,
+    /// Another source holds it: wait for its token with
+    /// [`TokenStore::wait_for_token`].
+    HeldElsewhere,
+    /// The store has no leases: each source asks on its own.
+    Unsupported,
+}
+
+/// A fleet-wide backoff kept in a shared store: no source asks the auth server
+/// for the key before `until`.
+///
+/// ```
+/// use std::time::{Duration, SystemTime};
+/// use scope_core::auth::FleetBackoff;
+///
+/// let until = SystemTime::now() + Duration::from_secs(5);
+/// let backoff = FleetBackoff::new(until, 2);
+/// assert_eq!(backoff.until(), until);
+/// assert_eq!(backoff.failures(), 2);
+/// assert!(backoff.remaining() > Duration::from_secs(4));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FleetBackoff {
+    until: SystemTime,
+    failures: u32,
+}
+
+impl FleetBackoff {
+    /// A backoff until `until`, after `failures` failed requests in a row.
+    ///
+    /// ```
+    /// let b = scope_core::auth::FleetBackoff::new(std::time::SystemTime::UNIX_EPOCH, 1);
+    /// assert_eq!(b.failures(), 1);
+    /// ```
+    pub fn new(until: SystemTime, failures: u32) -> FleetBackoff {
+        FleetBackoff { until, failures }
+    }
+
+    /// When the backoff ends, on the wall clock.
+    ///
+    /// ```
+    /// let b = scope_core::auth::FleetBackoff::new(std::time::SystemTime::UNIX_EPOCH, 1);
+    /// assert_eq!(b.until(), std::time::SystemTime::UNIX_EPOCH);
+    /// ```
+    pub fn until(&self) -> SystemTime {
+        self.until
+    }
+
+    /// The failed requests in a row it follows.
+    ///
+    /// ```
+    /// let b = scope_core::auth::FleetBackoff::new(std::time::SystemTime::UNIX_EPOCH, 3);
+    /// assert_eq!(b.failures(), 3);
+    /// ```
+    pub fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// How long it still lasts (zero once over).
+    ///
+    /// ```
+    /// let b = scope_core::auth::FleetBackoff::new(std::time::SystemTime::UNIX_EPOCH, 1);
+    /// assert!(b.remaining().is_zero());
+    /// ```
+    pub fn remaining(&self) -> Duration {
+        self.until
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    }
 }
 
 /// A token as a store keeps it: the server's fields and an absolute wall-clock

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 
-use super::store::{MemoryStore, StoreError, StoredToken, TokenStore};
+use super::store::{FleetBackoff, Lease, MemoryStore, StoreError, StoredToken, TokenStore};
 use crate::auth::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
 use crate::auth::{AuthClient, AuthError, Credentials, DecodeError, Token};
 
@@ -122,7 +122,18 @@ pub(crate) struct Requester<C> {
     /// The last token rejected through `invalidate_token`: never loaded from
     /// the store again.
     rejected: Mutex<Option<SecretString>>,
+    /// The backoff steps, for the fleet-wide backoff recorded in the store.
+    policy: Policy,
+    /// Names this source in the store's leases.
+    holder: String,
+    /// Set when the last call to the store failed: the source is getting its
+    /// tokens on its own (its own single flight and backoff) until the store
+    /// answers again.
+    on_its_own: AtomicBool,
 }
+
+/// How many times a source waits for another's lease before it asks on its own.
+const LEASE_ROUNDS: usize = 4;
 
 impl<C> Requester<C> {
     /// The stored token, if the store has one worth using and `invalidate`
@@ -132,20 +143,42 @@ impl<C> Requester<C> {
         if self.skip_store.swap(false, Ordering::AcqRel) {
             return None;
         }
-        let stored = self.store.get(&self.key).await.ok()??;
+        self.load_stored().await
+    }
+
+    /// The stored token, if the store has one worth using.
+    async fn load_stored(&self) -> Option<Token> {
+        let stored = self.noted(self.store.get(&self.key).await).ok()??;
+        self.accept(stored)
+    }
+
+    /// `stored` as a token, if it has life enough left and was not rejected.
+    fn accept(&self, stored: StoredToken) -> Option<Token> {
         if stored.remaining() <= self.worth_loading || self.is_rejected(stored.access_token()) {
             return None;
         }
         stored.to_token()
     }
 
+    /// Notes whether a store call failed (the source is then on its own).
+    fn noted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
+        self.on_its_own.store(result.is_err(), Ordering::Release);
+        result
+    }
+
+    /// Whether the last call to the store failed.
+    pub(crate) fn is_on_its_own(&self) -> bool {
+        self.on_its_own.load(Ordering::Acquire)
+    }
+
     /// Keeps a fresh token in the store.
     pub(crate) async fn save(&self, token: &Token) {
         // A store that fails to save costs other processes a request, not this one its token.
-        let _ = self
+        let saved = self
             .store
             .put(&self.key, StoredToken::from_token(token))
             .await;
+        let _ = self.noted(saved);
     }
 
     fn rejected(&self) -> MutexGuard<'_, Option<SecretString>> {
@@ -195,13 +228,10 @@ impl<C> Requester<C> {
         token: &Token,
     ) -> Result<(), StoreError> {
         self.reject(core, token);
-        let stored = self.store.get(&self.key).await;
-        // Only the store's copy of `token` goes: a newer one is kept.
-        if matches!(&stored, Ok(Some(stored)) if same_secret(stored.access_token(), token.access_token()))
-        {
-            self.store.remove(&self.key).await?;
-        }
-        stored.map(drop)
+        // Only the store's copy of `token` goes (compare-and-delete): a newer
+        // one is kept, so a fleet that saw one rejection renews once.
+        let removed = self.store.remove_if(&self.key, token.access_token()).await;
+        self.noted(removed).map(drop)
     }
 }
 
@@ -211,10 +241,90 @@ fn same_secret(a: &SecretString, b: &SecretString) -> bool {
 }
 
 impl Requester<AuthClient> {
+    /// A token from the store, or from one request for the whole fleet
+    /// sharing it: the lease holder asks, the others wait for its token. When
+    /// the store fails, or has no leases, this source asks on its own.
     async fn request(&self) -> Result<Token, AuthError> {
         if let Some(token) = self.load().await {
             return Ok(token);
         }
+        for _ in 0..LEASE_ROUNDS {
+            let failures = match self.noted(self.store.fleet_backoff(&self.key).await) {
+                Ok(Some(backoff)) if !backoff.remaining().is_zero() => {
+                    return Err(AuthError::FleetBackoff {
+                        retry_after: backoff.remaining(),
+                        failures: backoff.failures(),
+                    });
+                }
+                Ok(backoff) => backoff.map_or(0, |backoff| backoff.failures()),
+                Err(_) => break,
+            };
+            match self.noted(self.store.acquire_lease(&self.key, &self.holder).await) {
+                Ok(Lease::Granted) => {
+                    // The previous holder may have saved its token and
+                    // released the lease since the store was last read.
+                    if let Some(token) = self.load_stored().await {
+                        let released = self.store.release_lease(&self.key, &self.holder).await;
+                        let _ = self.noted(released);
+                        return Ok(token);
+                    }
+                    return self.request_for_the_fleet(failures).await;
+                }
+                Ok(Lease::HeldElsewhere) => {
+                    match self.noted(self.store.wait_for_token(&self.key).await) {
+                        Ok(Some(stored)) => {
+                            if let Some(token) = self.accept(stored) {
+                                return Ok(token);
+                            }
+                        }
+                        // Released or expired without a token: look again,
+                        // then take the lease over.
+                        Ok(None) => {}
+                        Err(_) => break,
+                    }
+                }
+                Ok(_) | Err(_) => break,
+            }
+            if let Some(token) = self.load_stored().await {
+                return Ok(token);
+            }
+        }
+        self.request_alone().await
+    }
+
+    /// As the lease holder: asks, saves the token (which wakes the waiters),
+    /// records a failure as a fleet-wide backoff, and releases the lease.
+    async fn request_for_the_fleet(&self, failures: u32) -> Result<Token, AuthError> {
+        let result = self.client.request_token(&self.credentials).await;
+        match &result {
+            Ok(token) => {
+                self.save(token).await;
+                if failures > 0 {
+                    let cleared = self.store.set_fleet_backoff(&self.key, None).await;
+                    let _ = self.noted(cleared);
+                }
+            }
+            Err(error) => {
+                self.forget_if_refused(error).await;
+                let failures = failures.saturating_add(1);
+                let wait = self
+                    .policy
+                    .backoff(failures, error.retry_after(), cache::random());
+                let until = std::time::SystemTime::now() + wait;
+                let recorded = self
+                    .store
+                    .set_fleet_backoff(&self.key, Some(FleetBackoff::new(until, failures)))
+                    .await;
+                let _ = self.noted(recorded);
+            }
+        }
+        let released = self.store.release_lease(&self.key, &self.holder).await;
+        let _ = self.noted(released);
+        result
+    }
+
+    /// On its own, as a source with a store of its own would.
+    async fn request_alone(&self) -> Result<Token, AuthError> {
         let token = match self.client.request_token(&self.credentials).await {
             Ok(token) => token,
             Err(error) => {
@@ -371,6 +481,23 @@ impl TokenSource {
     /// ```
     pub fn store_key(&self) -> &str {
         &self.requester.key
+    }
+
+    /// Whether the last call to the [`TokenStore`] failed, so that this
+    /// source is getting tokens on its own: its own single flight and
+    /// backoff, one request per renewal for this process instead of one for
+    /// the fleet. It goes back to the store's lease as soon as the store
+    /// answers again. The crate writes no log: poll this (or the store's
+    /// errors from [`invalidate`](TokenSource::invalidate)) to report it.
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    ///
+    /// let tokens = TokenSource::new(AuthClient::new(), Credentials::integration("id", "secret", None));
+    /// assert!(!tokens.is_on_its_own());
+    /// ```
+    pub fn is_on_its_own(&self) -> bool {
+        self.requester.is_on_its_own()
     }
 }
 
@@ -542,6 +669,9 @@ impl<C> TokenSourceBuilder<C> {
             worth_loading: policy.margin.saturating_add(policy.jitter),
             skip_store: AtomicBool::new(false),
             rejected: Mutex::new(None),
+            policy,
+            holder: format!("{}-{:016x}", std::process::id(), cache::random()),
+            on_its_own: AtomicBool::new(false),
         };
         (
             Arc::new(Core::new(policy, SystemClock)),

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# The fleet figures of the README, in one run: token requests seen by the auth
+# server for 1, 4, 16 and 64 processes with the Redis store and with a
+# MemoryStore per process, the cold fleet's time to its first tokens, and the
+# hot path of token() with either store. Needs redis-server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo run --release -q -p scope-tests --example fleet -- --measure "$@"

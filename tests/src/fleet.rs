@@ -1,0 +1,358 @@
+//! A fleet of worker processes sharing one token store, for the multi-process
+//! tests and the `fleet` example.
+//!
+//! A worker ([`worker_main`]) reads its settings from `FLEET_*` variables and
+//! commands from its standard input, one a line, and answers each with one
+//! line on its standard output: `token` (every task gets a token), `invalidate`
+//! (every task rejects its token as a 401 would, then gets one again),
+//! `wait-store` (until the store answers) and `quit`. Answers start with `ok `
+//! or `err ` and never hold a token: only a short fingerprint of it.
+
+use std::collections::HashSet;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use scope_core::auth::{
+    AuthClient, Credentials, ExposeSecret, MemoryStore, RedisStore, Token, TokenSource, TokenStore,
+};
+
+/// The client id the workers ask tokens for (an integration).
+pub const CLIENT_ID: &str = "fleet";
+/// Its secret.
+pub const CLIENT_SECRET: &str = "fleet-s3cret";
+
+/// The settings of a fleet's workers, passed as `FLEET_*` variables.
+///
+/// ```
+/// let settings = scope_tests::fleet::Settings::new("http://127.0.0.1:1", None, 10);
+/// assert_eq!(settings.tasks, 10);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The stand-in's base URL.
+    pub auth_url: String,
+    /// The Redis URL; `None` for a `MemoryStore` per process.
+    pub redis_url: Option<String>,
+    /// Tasks per process.
+    pub tasks: usize,
+    /// The lease's life.
+    pub lease: Duration,
+    /// The Redis store's key prefix.
+    pub prefix: String,
+    /// The initial backoff step (the maximum is four times it).
+    pub backoff: Duration,
+}
+
+impl Settings {
+    /// Settings with a 5 s lease, a 1 s backoff and the prefix `fleet-test:`.
+    ///
+    /// ```
+    /// let settings = scope_tests::fleet::Settings::new("http://127.0.0.1:1", Some("redis://127.0.0.1:6379".into()), 1);
+    /// assert!(settings.redis_url.is_some());
+    /// ```
+    pub fn new(auth_url: impl Into<String>, redis_url: Option<String>, tasks: usize) -> Settings {
+        Settings {
+            auth_url: auth_url.into(),
+            redis_url,
+            tasks,
+            lease: Duration::from_secs(5),
+            prefix: "fleet-test:".to_owned(),
+            backoff: Duration::from_secs(1),
+        }
+    }
+
+    fn apply(&self, command: &mut Command) {
+        command
+            .env("FLEET_WORKER", "1")
+            .env("FLEET_AUTH_URL", &self.auth_url)
+            .env("FLEET_TASKS", self.tasks.to_string())
+            .env("FLEET_LEASE_MS", self.lease.as_millis().to_string())
+            .env("FLEET_PREFIX", &self.prefix)
+            .env("FLEET_BACKOFF_MS", self.backoff.as_millis().to_string());
+        match &self.redis_url {
+            Some(url) => command.env("FLEET_REDIS_URL", url),
+            None => command.env_remove("FLEET_REDIS_URL"),
+        };
+    }
+}
+
+/// One worker process.
+pub struct Worker {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Worker {
+    /// Starts `exe` as a worker with `settings`.
+    ///
+    /// # Panics
+    ///
+    /// When the process cannot be started.
+    pub fn spawn(exe: &Path, settings: &Settings) -> Worker {
+        let mut command = Command::new(exe);
+        settings.apply(&mut command);
+        let mut child = command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start a fleet worker");
+        let stdin = child.stdin.take().expect("the worker's stdin");
+        let stdout = BufReader::new(child.stdout.take().expect("the worker's stdout"));
+        Worker {
+            child,
+            stdin,
+            stdout,
+        }
+    }
+
+    /// Sends one command.
+    ///
+    /// # Panics
+    ///
+    /// When the worker has gone.
+    pub fn send(&mut self, command: &str) {
+        writeln!(self.stdin, "{command}").expect("write to the worker");
+        self.stdin.flush().expect("flush to the worker");
+    }
+
+    /// Reads one answer line (empty when the worker has gone).
+    pub fn answer(&mut self) -> String {
+        let mut line = String::new();
+        let _ = self.stdout.read_line(&mut line);
+        line.trim_end().to_owned()
+    }
+
+    /// Kills the worker at once (SIGKILL).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "quit");
+        let _ = self.stdin.flush();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.kill();
+    }
+}
+
+/// Several workers.
+pub struct Fleet {
+    /// The workers, in the order they were started.
+    pub workers: Vec<Worker>,
+}
+
+impl Fleet {
+    /// Starts `processes` workers.
+    pub fn spawn(exe: &Path, processes: usize, settings: &Settings) -> Fleet {
+        Fleet {
+            workers: (0..processes)
+                .map(|_| Worker::spawn(exe, settings))
+                .collect(),
+        }
+    }
+
+    /// Sends `command` to every worker, then reads every answer.
+    pub fn all(&mut self, command: &str) -> Vec<String> {
+        for worker in &mut self.workers {
+            worker.send(command);
+        }
+        self.workers.iter_mut().map(Worker::answer).collect()
+    }
+}
+
+/// A short fingerprint of a token (never the token).
+pub fn fingerprint(token: &Token) -> String {
+    let mut hasher = DefaultHasher::new();
+    token.access_token().expose_secret().hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
+}
+
+/// The fingerprints named in answers `ok fp=… …`.
+pub fn fingerprints(answers: &[String]) -> HashSet<String> {
+    answers
+        .iter()
+        .filter_map(|answer| {
+            answer
+                .split(' ')
+                .find_map(|field| field.strip_prefix("fp="))
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn env_ms(name: &str, default: u64) -> Duration {
+    Duration::from_millis(
+        env(name)
+            .and_then(|value| value.parse().ok())
+            .unwrap_or(default),
+    )
+}
+
+/// Whether this process was started as a worker (`FLEET_WORKER` set).
+pub fn is_worker() -> bool {
+    env("FLEET_WORKER").is_some()
+}
+
+/// Runs a worker: reads commands from standard input until `quit` or its end.
+///
+/// # Panics
+///
+/// When its settings are missing or the runtime cannot start.
+pub fn worker_main() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("start the worker's runtime");
+    runtime.block_on(worker());
+}
+
+async fn worker() {
+    let auth_url = env("FLEET_AUTH_URL").expect("FLEET_AUTH_URL");
+    let tasks: usize = env("FLEET_TASKS")
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(1);
+    let backoff = env_ms("FLEET_BACKOFF_MS", 1000);
+    let client = AuthClient::builder()
+        .base_url(auth_url)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("build the client");
+    let builder = TokenSource::builder(
+        client,
+        Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
+    )
+    .backoff(backoff, backoff * 4);
+    let (builder, store): (_, Arc<dyn TokenStore>) = match env("FLEET_REDIS_URL") {
+        Some(url) => {
+            // A loaded machine starting many processes at once may miss one
+            // connection's timeout: try again for a while.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let store = loop {
+                let connected = RedisStore::builder(&url)
+                    .prefix(env("FLEET_PREFIX").unwrap_or_default())
+                    .lease(env_ms("FLEET_LEASE_MS", 5000))
+                    .timeout(Duration::from_secs(1))
+                    .poll_interval(Duration::from_millis(50))
+                    .connect()
+                    .await;
+                match connected {
+                    Ok(store) => break store,
+                    Err(err) if Instant::now() > deadline => panic!("connect to Redis: {err}"),
+                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+                }
+            };
+            let store: Arc<dyn TokenStore> = Arc::new(store);
+            (builder.shared_store(Arc::clone(&store)), store)
+        }
+        None => {
+            let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
+            (builder.shared_store(Arc::clone(&store)), store)
+        }
+    };
+    let tokens = builder.build().expect("build the source");
+    let current: Arc<Mutex<Vec<Arc<Token>>>> = Arc::default();
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = tokio::task::block_in_place(|| stdin.lock().read_line(&mut line));
+        if !matches!(read, Ok(n) if n > 0) {
+            return;
+        }
+        let answer = match line.trim() {
+            "token" => all_tasks(&tokens, &current, tasks, false).await,
+            "invalidate" => all_tasks(&tokens, &current, tasks, true).await,
+            "wait-store" => {
+                let deadline = Instant::now() + Duration::from_secs(20);
+                loop {
+                    if store.get(tokens.store_key()).await.is_ok() {
+                        break "ok store".to_owned();
+                    }
+                    if Instant::now() > deadline {
+                        break "err the store did not answer within 20 s".to_owned();
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+            }
+            "quit" => return,
+            other => format!("err unknown command {other:?}"),
+        };
+        println!("{answer}");
+    }
+}
+
+/// Every task gets a token (retrying through backoffs, for up to 30 s), after
+/// rejecting its current one first when `reject`.
+async fn all_tasks(
+    tokens: &TokenSource,
+    current: &Arc<Mutex<Vec<Arc<Token>>>>,
+    tasks: usize,
+    reject: bool,
+) -> String {
+    let previous: Vec<Arc<Token>> = current.lock().unwrap().clone();
+    let handles: Vec<_> = (0..tasks)
+        .map(|task| {
+            let tokens = tokens.clone();
+            let rejected = previous.get(task).cloned();
+            tokio::spawn(async move {
+                if let (true, Some(rejected)) = (reject, rejected) {
+                    let _ = tokens.invalidate_token(&rejected).await;
+                }
+                let deadline = Instant::now() + Duration::from_secs(30);
+                loop {
+                    match tokens.token().await {
+                        Ok(token) => break Ok(token),
+                        Err(err) if Instant::now() > deadline => break Err(err.to_string()),
+                        Err(err) => {
+                            let wait = err
+                                .retry_in()
+                                .unwrap_or(Duration::from_millis(20))
+                                .clamp(Duration::from_millis(5), Duration::from_millis(200));
+                            tokio::time::sleep(wait).await;
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    let mut got = Vec::with_capacity(tasks);
+    for handle in handles {
+        match handle.await {
+            Ok(Ok(token)) => got.push(token),
+            Ok(Err(err)) => return format!("err {err}"),
+            Err(err) => return format!("err task failed: {err}"),
+        }
+    }
+    let distinct: HashSet<String> = got.iter().map(|token| fingerprint(token)).collect();
+    let valid = got.iter().all(|token| !token.remaining().is_zero());
+    let first = got
+        .first()
+        .map(|token| fingerprint(token))
+        .unwrap_or_default();
+    *current.lock().unwrap() = got;
+    format!(
+        "ok fp={first} distinct={} valid={valid} on_its_own={}",
+        distinct.len(),
+        tokens.is_on_its_own()
+    )
+}

@@ -1,0 +1,368 @@
+//! The Redis token store against a real `redis-server` (started by each test
+//! on a free loopback port) and a fleet of worker processes against the
+//! stand-in: one token request per renewal for the whole fleet.
+
+use std::path::Path;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use redis::AsyncCommands;
+use scope_core::auth::{
+    AuthClient, Credentials, ExposeSecret, FleetBackoff, Lease, RedisStore, SecretString,
+    StoredToken, TokenSource, TokenStore,
+};
+use scope_tests::fleet::{CLIENT_ID, CLIENT_SECRET, Fleet, Settings, Worker, fingerprints};
+use scope_tests::{AuthServer, Misbehaviour, RedisServer};
+
+fn worker_exe() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_fleet_worker"))
+}
+
+fn stand_in() -> AuthServer {
+    let server = AuthServer::start();
+    server.add_integration(CLIENT_ID, CLIENT_SECRET);
+    server
+}
+
+fn all_ok(answers: &[String]) {
+    for answer in answers {
+        assert!(
+            answer.starts_with("ok ") && answer.contains("distinct=1 valid=true"),
+            "{answer:?} in {answers:?}"
+        );
+    }
+}
+
+fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn a_fleet_of_16_processes_asks_once_cold_and_once_after_a_401() {
+    let redis = RedisServer::start();
+    let server = stand_in();
+    let settings = Settings::new(server.base_url(), Some(redis.url()), 100);
+    let mut fleet = Fleet::spawn(worker_exe(), 16, &settings);
+
+    let cold = fleet.all("token");
+    all_ok(&cold);
+    assert_eq!(server.token_requests(), 1, "cold start: {cold:?}");
+    assert_eq!(fingerprints(&cold).len(), 1, "one token for all: {cold:?}");
+
+    // Every task of every process rejects the token, as on a 401.
+    let renewed = fleet.all("invalidate");
+    all_ok(&renewed);
+    assert_eq!(server.token_requests(), 2, "one renewal: {renewed:?}");
+    let new = fingerprints(&renewed);
+    assert_eq!(new.len(), 1, "{renewed:?}");
+    assert!(new.is_disjoint(&fingerprints(&cold)), "a new token");
+}
+
+#[test]
+fn a_lease_holder_killed_mid_request_is_taken_over_within_the_lease() {
+    let redis = RedisServer::start();
+    let server = stand_in();
+    let mut settings = Settings::new(server.base_url(), Some(redis.url()), 10);
+    settings.lease = Duration::from_secs(2);
+    // The holder's request hangs far longer than the lease.
+    server.misbehave_once(Misbehaviour::Slow(Duration::from_secs(60)));
+    let mut holder = Worker::spawn(worker_exe(), &settings);
+    holder.send("token");
+    wait_until(
+        "the holder's request arrives",
+        Duration::from_secs(20),
+        || server.token_requests() == 1,
+    );
+    let mut waiters = Fleet::spawn(worker_exe(), 4, &settings);
+    for worker in &mut waiters.workers {
+        worker.send("token");
+    }
+    // Give the waiters time to find the lease held.
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(server.token_requests(), 1, "the others wait");
+    let killed = Instant::now();
+    holder.kill();
+    let answers: Vec<String> = waiters.workers.iter_mut().map(Worker::answer).collect();
+    let took = killed.elapsed();
+    all_ok(&answers);
+    assert_eq!(fingerprints(&answers).len(), 1, "{answers:?}");
+    assert_eq!(server.token_requests(), 2, "one take-over: {answers:?}");
+    assert!(
+        took < settings.lease + Duration::from_secs(2),
+        "took over in {took:?}, the lease lives {:?}",
+        settings.lease
+    );
+}
+
+#[test]
+fn with_redis_killed_every_process_still_gets_tokens_and_goes_back_to_it() {
+    let mut redis = RedisServer::start();
+    let port = redis.port();
+    let server = stand_in();
+    let settings = Settings::new(server.base_url(), Some(redis.url()), 20);
+    let mut fleet = Fleet::spawn(worker_exe(), 4, &settings);
+    all_ok(&fleet.all("token"));
+    assert_eq!(server.token_requests(), 1);
+
+    redis.kill();
+    let alone = fleet.all("invalidate");
+    all_ok(&alone);
+    for answer in &alone {
+        assert!(answer.ends_with("on_its_own=true"), "{answer}");
+    }
+    // At most one request per process for this renewal.
+    let requests = server.token_requests() - 1;
+    assert!(
+        (1..=4).contains(&requests),
+        "{requests} requests: {alone:?}"
+    );
+
+    let _redis = RedisServer::start_on(port, &[]);
+    for answer in fleet.all("wait-store") {
+        assert_eq!(answer, "ok store");
+    }
+    let before = server.token_requests();
+    let back = fleet.all("invalidate");
+    all_ok(&back);
+    for answer in &back {
+        assert!(answer.ends_with("on_its_own=false"), "{answer}");
+    }
+    assert_eq!(server.token_requests() - before, 1, "one again: {back:?}");
+    assert_eq!(fingerprints(&back).len(), 1, "{back:?}");
+}
+
+#[test]
+fn a_429_with_retry_after_5_holds_the_whole_fleet_back() {
+    let redis = RedisServer::start();
+    let server = stand_in();
+    let mut settings = Settings::new(server.base_url(), Some(redis.url()), 10);
+    settings.backoff = Duration::from_millis(100);
+    server.misbehave_once(Misbehaviour::RateLimited {
+        retry_after: Some("5".into()),
+    });
+    let mut fleet = Fleet::spawn(worker_exe(), 8, &settings);
+    for worker in &mut fleet.workers {
+        worker.send("token");
+    }
+    wait_until("the 429", Duration::from_secs(20), || {
+        server.token_requests() == 1
+    });
+    let limited = Instant::now();
+    // Well before the 5 s are over (with a backoff of 100 ms each process
+    // alone would have asked many times), nobody has asked again.
+    std::thread::sleep(Duration::from_millis(4500).saturating_sub(limited.elapsed()));
+    assert_eq!(server.token_requests(), 1, "no request before Retry-After");
+    let answers: Vec<String> = fleet.workers.iter_mut().map(Worker::answer).collect();
+    all_ok(&answers);
+    assert!(limited.elapsed() >= Duration::from_secs(4));
+    assert_eq!(
+        server.token_requests(),
+        2,
+        "one request after it: {answers:?}"
+    );
+}
+
+async fn store(redis: &RedisServer) -> RedisStore {
+    RedisStore::builder(redis.url())
+        .prefix("unit:")
+        .connect()
+        .await
+        .unwrap()
+}
+
+fn stored(secret: &str, life: Duration) -> StoredToken {
+    StoredToken::new(
+        secret,
+        "bearer",
+        Duration::from_secs(7200),
+        "market:all",
+        0,
+        SystemTime::now() + life,
+    )
+}
+
+#[tokio::test]
+async fn tokens_are_kept_versioned_with_their_life_as_expiry_under_the_prefix() {
+    let redis = RedisServer::start();
+    let store = store(&redis).await;
+    store
+        .put("k", stored("abc", Duration::from_secs(100)))
+        .await
+        .unwrap();
+    let mut raw = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let value: String = raw.get("unit:token:k").await.unwrap();
+    assert!(value.starts_with("scope-core:v1 "), "{value}");
+    let ttl: i64 = raw.pttl("unit:token:k").await.unwrap();
+    assert!((95_000..=100_000).contains(&ttl), "{ttl}");
+    let back = store.get("k").await.unwrap().unwrap();
+    assert_eq!(back.access_token().expose_secret(), "abc");
+
+    // Compare-and-delete: another token is kept, the same one goes.
+    assert!(
+        !store
+            .remove_if("k", &SecretString::from("old"))
+            .await
+            .unwrap()
+    );
+    assert!(store.get("k").await.unwrap().is_some());
+    assert!(
+        store
+            .remove_if("k", &SecretString::from("abc"))
+            .await
+            .unwrap()
+    );
+    assert!(store.get("k").await.unwrap().is_none());
+
+    // Leases: one holder, released only by itself.
+    assert_eq!(store.acquire_lease("k", "a").await.unwrap(), Lease::Granted);
+    assert_eq!(
+        store.acquire_lease("k", "b").await.unwrap(),
+        Lease::HeldElsewhere
+    );
+    store.release_lease("k", "b").await.unwrap();
+    assert_eq!(
+        store.acquire_lease("k", "b").await.unwrap(),
+        Lease::HeldElsewhere
+    );
+    store.release_lease("k", "a").await.unwrap();
+    assert_eq!(store.acquire_lease("k", "b").await.unwrap(), Lease::Granted);
+
+    // The fleet backoff round-trips.
+    let until = UNIX_EPOCH
+        + Duration::from_millis(
+            u64::try_from(
+                (SystemTime::now() + Duration::from_secs(5))
+                    .duration_since(UNIX_EPOCH)
+                    .unwrap()
+                    .as_millis(),
+            )
+            .unwrap(),
+        );
+    store
+        .set_fleet_backoff("k", Some(FleetBackoff::new(until, 3)))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.fleet_backoff("k").await.unwrap(),
+        Some(FleetBackoff::new(until, 3))
+    );
+    store.set_fleet_backoff("k", None).await.unwrap();
+    assert_eq!(store.fleet_backoff("k").await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn bad_data_in_redis_is_an_absent_token() {
+    let redis = RedisServer::start();
+    let store = store(&redis).await;
+    let mut raw = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let line = stored("abc", Duration::from_secs(100)).to_line();
+    let expired = stored("abc", Duration::ZERO).to_line();
+    let values = [
+        ("garbage", "\u{1}\u{2} not a token".to_owned()),
+        ("old-format", line.clone()),
+        ("future", format!("scope-core:v2 {line}")),
+        ("half", "scope-core:v1 12 34".to_owned()),
+    ];
+    for (key, value) in &values {
+        let _: () = raw.set(format!("unit:token:{key}"), value).await.unwrap();
+    }
+    let _: () = raw
+        .set("unit:token:expired", format!("scope-core:v1 {expired}"))
+        .await
+        .unwrap();
+    let _: () = raw.rpush("unit:token:list", "x").await.unwrap();
+    let _: () = raw
+        .set("unit:token:bytes", vec![0xff_u8, 0xfe, 0x00])
+        .await
+        .unwrap();
+    for (key, _) in &values {
+        assert!(store.get(key).await.unwrap().is_none(), "{key}");
+    }
+    assert!(store.get("expired").await.unwrap().is_none());
+    assert!(store.get("list").await.unwrap().is_none());
+    assert!(store.get("bytes").await.unwrap().is_none());
+    assert_eq!(store.unreadable_values(), 6);
+    // A wrong-type backoff is no backoff either.
+    let _: () = raw.rpush("unit:backoff:list", "x").await.unwrap();
+    assert!(store.fleet_backoff("list").await.unwrap().is_none());
+
+    // A source over garbage asks the server and overwrites it.
+    let server = stand_in();
+    let client = AuthClient::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let tokens = TokenSource::builder(
+        client,
+        Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
+    )
+    .store(store.clone())
+    .build()
+    .unwrap();
+    let _: () = raw
+        .set(store.token_key(tokens.store_key()), "garbage")
+        .await
+        .unwrap();
+    let token = tokens.token().await.unwrap();
+    assert_eq!(server.token_requests(), 1);
+    let kept = store.get(tokens.store_key()).await.unwrap().unwrap();
+    assert_eq!(
+        kept.access_token().expose_secret(),
+        token.access_token().expose_secret()
+    );
+}
+
+#[tokio::test]
+async fn the_password_is_never_shown() {
+    let redis = RedisServer::start_on(free_port(), &["--requirepass", "pa55word-42"]);
+    let url = format!("redis://:pa55word-42@127.0.0.1:{}", redis.port());
+    let store = RedisStore::builder(&url).connect().await.unwrap();
+    assert!(!format!("{store:?}").contains("pa55word-42"));
+    store
+        .put("k", stored("abc", Duration::from_secs(60)))
+        .await
+        .unwrap();
+
+    let builder = RedisStore::builder(redis.url()).password("pa55word-42");
+    assert!(!format!("{builder:?}").contains("pa55word-42"));
+    assert!(builder.connect().await.is_ok());
+
+    // A wrong password, in the URL or apart: the error names neither.
+    let wrong = format!("redis://:wr0ng-pass@127.0.0.1:{}", redis.port());
+    let err = RedisStore::builder(&wrong).connect().await.unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("wr0ng-pass"), "{text}");
+    let err = RedisStore::builder(redis.url())
+        .password("wr0ng-pass")
+        .connect()
+        .await
+        .unwrap_err();
+    let text = format!("{err} {err:?}");
+    assert!(!text.contains("wr0ng-pass"), "{text}");
+
+    // Redis gone: errors within the timeout, and still no password.
+    drop(redis);
+    let started = Instant::now();
+    let err = store.get("k").await.unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(!format!("{err} {err:?}").contains("pa55word-42"), "{err}");
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
