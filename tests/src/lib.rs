@@ -43,8 +43,10 @@ mod access_token;
 mod answer;
 mod app;
 mod body;
+mod grants;
 pub mod jwt;
 mod misbehaviour;
+mod people;
 mod received;
 mod revoke_endpoint;
 mod router;
@@ -54,5 +56,6 @@ mod token_endpoint;
 
 pub use app::{App, AppKind};
 pub use misbehaviour::{ErrorShape, Misbehaviour};
+pub use people::AUTHORIZATION_CODE_LIFETIME;
 pub use received::ReceivedRequest;
 pub use server::AuthServer;
