@@ -48,6 +48,7 @@ mod credentials;
 mod error;
 mod exchange;
 mod grant;
+mod session;
 mod source;
 mod token;
 #[cfg(feature = "verify")]
@@ -67,6 +68,7 @@ pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
 pub use exchange::RequestKind;
 pub use grant::Grant;
+pub use session::{CustomerSessions, DEFAULT_SESSION_MARGIN, SessionError, SessionKey};
 pub use source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
     MemoryStore, StoreError, StoreFuture, StoredToken, TokenError, TokenSource, TokenSourceBuilder,

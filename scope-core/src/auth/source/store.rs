@@ -92,6 +92,15 @@ pub struct StoredToken {
     scope: String,
     created_at: i64,
     expires_at: SystemTime,
+    /// A customer session's refresh token and owner (not in the line format).
+    session: Option<Session>,
+}
+
+/// What a session's record adds to a token's.
+#[derive(Clone)]
+struct Session {
+    refresh_token: Option<SecretString>,
+    owner: Option<(String, String)>,
 }
 
 impl StoredToken {
@@ -122,6 +131,7 @@ impl StoredToken {
             scope: scope.into(),
             created_at,
             expires_at,
+            session: None,
         }
     }
 
@@ -145,6 +155,15 @@ impl StoredToken {
             scope: token.scope().to_owned(),
             created_at: token.created_at(),
             expires_at,
+            session: (token.refresh_token().is_some() || token.owner_id().is_some()).then(|| {
+                Session {
+                    refresh_token: token.refresh_token().cloned(),
+                    owner: token
+                        .owner_id()
+                        .zip(token.owner_type())
+                        .map(|(id, kind)| (id.to_owned(), kind.to_owned())),
+                }
+            }),
         }
     }
 
@@ -164,7 +183,7 @@ impl StoredToken {
             return None;
         }
         let now = crate::auth::now();
-        Some(Token::from_parts(
+        let mut token = Token::from_parts(
             secrecy::ExposeSecret::expose_secret(&self.access_token).to_owned(),
             self.token_type.clone().into(),
             self.expires_in,
@@ -172,7 +191,16 @@ impl StoredToken {
             self.scope.parse().ok(),
             self.created_at,
             now.checked_add(remaining)?,
-        ))
+        );
+        if let Some(session) = &self.session {
+            if let Some(refresh) = &session.refresh_token {
+                token = token.with_refresh_token(secrecy::ExposeSecret::expose_secret(refresh));
+            }
+            if let Some((id, kind)) = &session.owner {
+                token = token.with_owner(id.clone(), kind.clone());
+            }
+        }
+        Some(token)
     }
 
     /// The access token.
@@ -333,6 +361,14 @@ impl fmt::Debug for StoredToken {
             .field("scope", &self.scope)
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self
+                    .session
+                    .as_ref()
+                    .and_then(|session| session.refresh_token.as_ref())
+                    .map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }
