@@ -242,3 +242,64 @@ async fn session_keys_hold_no_secret_and_no_email_address() {
         "{debug}"
     );
 }
+
+/// A store of text lines, as Redis keeps strings.
+#[derive(Clone, Default)]
+struct Lines(Arc<std::sync::Mutex<std::collections::HashMap<String, String>>>);
+
+impl TokenStore for Lines {
+    fn get<'a>(&'a self, key: &'a str) -> scope_core::auth::StoreFuture<'a, Option<StoredToken>> {
+        let line = self.0.lock().unwrap().get(key).cloned();
+        Box::pin(async move { Ok(line.and_then(|line| StoredToken::from_line(&line))) })
+    }
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        token: StoredToken,
+    ) -> scope_core::auth::StoreFuture<'a, ()> {
+        self.0
+            .lock()
+            .unwrap()
+            .insert(key.to_owned(), token.to_line());
+        Box::pin(async { Ok(()) })
+    }
+    fn remove<'a>(&'a self, key: &'a str) -> scope_core::auth::StoreFuture<'a, ()> {
+        self.0.lock().unwrap().remove(key);
+        Box::pin(async { Ok(()) })
+    }
+}
+
+#[tokio::test]
+async fn a_session_kept_as_a_line_of_text_renews_with_its_refresh_token() {
+    let server = AuthServer::start();
+    server.add_sales_channel("storefront");
+    server.add_customer(EMAIL, PASSWORD);
+    let client = AuthClient::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let storefront =
+        Credentials::sales_channel("storefront", scopes!("market:code:europe")).unwrap();
+    let lines = Lines::default();
+    // A margin longer than the token's life: every call renews.
+    let sessions = CustomerSessions::new(client, storefront, lines.clone())
+        .refresh_margin(Duration::from_secs(20_000));
+    let key = sessions
+        .login(&Grant::password(EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    let first = sessions.token(&key).await.unwrap();
+    let second = sessions.token(&key).await.unwrap();
+    assert_eq!(
+        server.refreshes(),
+        2,
+        "each renewal used the stored, rotated refresh token"
+    );
+    assert_ne!(
+        first.refresh_token().unwrap().expose_secret(),
+        second.refresh_token().unwrap().expose_secret()
+    );
+    assert_eq!(second.owner_type(), Some("customer"));
+    let line = lines.0.lock().unwrap().get(key.as_str()).cloned().unwrap();
+    assert!(!line.contains(EMAIL) && !line.contains(PASSWORD), "{line}");
+}

@@ -297,6 +297,11 @@ impl StoredToken {
     /// scope last: it may hold spaces, or be empty). The line holds the access
     /// token: keep it as secret as the token.
     ///
+    /// A customer session's record (one with a refresh token or an owner)
+    /// starts with `session {refresh token} {owner type} {owner id} ` (`-` for
+    /// a missing one), then the same fields; it holds the refresh token too.
+    /// Commerce Layer's refresh tokens and ids hold no spaces.
+    ///
     /// ```
     /// use std::time::{Duration, SystemTime};
     /// use scope_core::auth::{ExposeSecret, StoredToken};
@@ -314,8 +319,19 @@ impl StoredToken {
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO)
             .as_millis();
+        let session = self.session.as_ref().map_or_else(String::new, |session| {
+            let (kind, id) = session
+                .owner
+                .as_ref()
+                .map_or(("-", "-"), |(id, kind)| (kind.as_str(), id.as_str()));
+            let refresh = session
+                .refresh_token
+                .as_ref()
+                .map_or("-", secrecy::ExposeSecret::expose_secret);
+            format!("session {refresh} {kind} {id} ")
+        });
         format!(
-            "{expires_ms} {} {} {} {} {}",
+            "{session}{expires_ms} {} {} {} {} {}",
             self.expires_in.as_secs(),
             self.created_at,
             self.token_type,
@@ -334,6 +350,19 @@ impl StoredToken {
     /// assert!(StoredToken::from_line("1 2 3 bearer abc market:all").is_some());
     /// ```
     pub fn from_line(line: &str) -> Option<StoredToken> {
+        if let Some(rest) = line.strip_prefix("session ") {
+            let mut fields = rest.splitn(4, ' ');
+            let given = |field: &str| (field != "-" && !field.is_empty()).then(|| field.to_owned());
+            let refresh_token = given(fields.next()?);
+            let kind = given(fields.next()?);
+            let id = given(fields.next()?);
+            let mut stored = StoredToken::from_line(fields.next()?)?;
+            stored.session = Some(Session {
+                refresh_token: refresh_token.map(SecretString::from),
+                owner: id.zip(kind),
+            });
+            return Some(stored);
+        }
         let mut fields = line.splitn(6, ' ');
         let expires_ms: u64 = fields.next()?.parse().ok()?;
         let expires_in: u64 = fields.next()?.parse().ok()?;
@@ -510,6 +539,32 @@ impl TokenStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_record_keeps_its_refresh_token_and_owner_in_its_line() {
+        let token = Token::new(
+            "acc.ess.tok",
+            Duration::from_secs(3600),
+            "market:code:eu",
+            9,
+        )
+        .with_refresh_token("refresh-1")
+        .with_owner("cust-1", "customer");
+        let line = StoredToken::from_token(&token).to_line();
+        assert!(
+            line.starts_with("session refresh-1 customer cust-1 "),
+            "{line}"
+        );
+        let back = StoredToken::from_line(&line).unwrap().to_token().unwrap();
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(back.refresh_token().unwrap()),
+            "refresh-1"
+        );
+        assert_eq!(back.owner_id(), Some("cust-1"));
+        assert_eq!(back.owner_type(), Some("customer"));
+        assert_eq!(back.scope(), "market:code:eu");
+        assert!(StoredToken::from_line("session refresh-1 customer").is_none());
+    }
 
     #[test]
     fn lines_round_trip_and_bad_lines_are_refused() {
