@@ -13,6 +13,8 @@ pub(crate) struct Grant<'a> {
     /// Unix seconds.
     pub(crate) created_at: i64,
     pub(crate) expires_in: u64,
+    /// The customer or user the token acts for.
+    pub(crate) owner: Option<&'a crate::people::Owner>,
 }
 
 impl State {
@@ -24,8 +26,9 @@ impl State {
         let kind = match grant.app.kind() {
             AppKind::SalesChannel => "sales_channel",
             AppKind::Integration { .. } => "integration",
+            AppKind::Webapp { .. } => "webapp",
         };
-        let claims = crate::jwt::access_token_claims(
+        let mut claims = crate::jwt::access_token_claims(
             kind,
             grant.app.client_id(),
             grant.scope,
@@ -33,6 +36,14 @@ impl State {
             grant.created_at,
             grant.expires_in,
         );
+        if let Some(owner) = grant.owner {
+            // `Customer` or `User`, as the real server writes the claim.
+            let mut kind = owner.kind.clone();
+            if let Some(first) = kind.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            claims["owner"] = serde_json::json!({"id": owner.id, "type": kind});
+        }
         let token = self.keys.current().sign(&claims);
         self.revocations.issued(&token, grant.app.client_id());
         token

@@ -17,6 +17,12 @@ pub enum AppKind {
         /// The secret the stand-in expects.
         secret: String,
     },
+    /// A confidential application that acts for dashboard users
+    /// (`authorization_code`), with its secret.
+    Webapp {
+        /// The secret the stand-in expects.
+        secret: String,
+    },
 }
 
 /// An application registered with the stand-in.
@@ -60,6 +66,36 @@ impl App {
                 secret: secret.into(),
             },
             expires_in: 7_200,
+        }
+    }
+
+    /// A webapp with its secret; its tokens last 7 200 s (2 h).
+    ///
+    /// ```
+    /// use scope_tests::{App, AppKind};
+    ///
+    /// assert!(matches!(App::webapp("webapp", "s3cret").kind(), AppKind::Webapp { .. }));
+    /// ```
+    pub fn webapp(client_id: impl Into<String>, secret: impl Into<String>) -> App {
+        App {
+            client_id: client_id.into(),
+            kind: AppKind::Webapp {
+                secret: secret.into(),
+            },
+            expires_in: 7_200,
+        }
+    }
+
+    /// The application's secret, for confidential ones.
+    ///
+    /// ```
+    /// assert_eq!(scope_tests::App::webapp("w", "s").secret(), Some("s"));
+    /// assert_eq!(scope_tests::App::sales_channel("s").secret(), None);
+    /// ```
+    pub fn secret(&self) -> Option<&str> {
+        match &self.kind {
+            AppKind::SalesChannel => None,
+            AppKind::Integration { secret } | AppKind::Webapp { secret } => Some(secret),
         }
     }
 

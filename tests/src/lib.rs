@@ -43,8 +43,10 @@ mod access_token;
 mod answer;
 mod app;
 mod body;
+mod grants;
 pub mod jwt;
 mod misbehaviour;
+mod people;
 mod received;
 mod redis_server;
 mod revoke_endpoint;
@@ -55,6 +57,7 @@ mod token_endpoint;
 
 pub use app::{App, AppKind};
 pub use misbehaviour::{ErrorShape, Misbehaviour};
+pub use people::AUTHORIZATION_CODE_LIFETIME;
 pub use received::ReceivedRequest;
 pub use redis_server::RedisServer;
 pub mod fleet;

@@ -23,6 +23,8 @@ pub(crate) struct State {
     pub(crate) keys: crate::jwt::KeyRing,
     /// Which client each issued token belongs to, and which were revoked.
     pub(crate) revocations: crate::revoke_endpoint::Revocations,
+    /// Customers, refresh tokens and authorization codes.
+    pub(crate) people: crate::people::People,
 }
 
 #[derive(Default)]
@@ -46,6 +48,7 @@ impl State {
             inner: Mutex::new(Inner::default()),
             keys: crate::jwt::KeyRing::new(),
             revocations: Default::default(),
+            people: Default::default(),
         }
     }
 

@@ -1,4 +1,5 @@
-//! `POST /oauth/token`: the `client_credentials` grant, by the rules of the spec.
+//! `POST /oauth/token`: every grant, by the rules of the spec (what each grant
+//! needs and earns is in `grants`).
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -10,6 +11,7 @@ use crate::access_token::Grant;
 use crate::answer::{self, Answer};
 use crate::app::AppKind;
 use crate::body::ResponseBody;
+use crate::grants::{self, GrantType};
 use crate::misbehaviour::{ErrorShape, Misbehaviour};
 use crate::received::ReceivedRequest;
 use crate::router::REDIRECT_TARGET;
@@ -52,12 +54,16 @@ fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
     let Some(Value::Object(body)) = request.json() else {
         return bad_request("invalid_request", "the body is not a JSON object");
     };
-    if body.get("grant_type").and_then(Value::as_str) != Some("client_credentials") {
+    let Some(grant) = body
+        .get("grant_type")
+        .and_then(Value::as_str)
+        .and_then(GrantType::parse)
+    else {
         return bad_request(
             "unsupported_grant_type",
             "The authorization grant type is not supported by the authorization server.",
         );
-    }
+    };
     let Some(client_id) = body
         .get("client_id")
         .and_then(Value::as_str)
@@ -74,14 +80,22 @@ fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
     let Some(app) = state.app(client_id) else {
         return invalid_client(INVALID_CLIENT);
     };
-    let sent_secret = body.get("client_secret");
-    match (app.kind(), sent_secret) {
-        (AppKind::SalesChannel, None) => {}
-        (AppKind::SalesChannel, Some(_)) => {
+    match (app.secret(), body.get("client_secret")) {
+        (None, None) => {}
+        (None, Some(_)) => {
             return invalid_client("sales channels are public applications: send no client_secret");
         }
-        (AppKind::Integration { secret }, Some(Value::String(sent))) if sent == secret => {}
-        (AppKind::Integration { .. }, _) => return invalid_client(INVALID_CLIENT),
+        (Some(secret), Some(Value::String(sent))) if sent == secret => {}
+        (Some(_), _) => return invalid_client(INVALID_CLIENT),
+    }
+    if !grant.allowed_for(app.kind()) {
+        return answer::error(
+            shape,
+            400,
+            "unauthorized_client",
+            "The client is not authorized to perform this request using this method.",
+            "BAD_REQUEST",
+        );
     }
 
     let scope = match body.get("scope") {
@@ -105,6 +119,18 @@ fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
             );
         }
     };
+    let earned = match grants::earn(state, &app, grant, &body) {
+        Ok(earned) => earned,
+        Err(refusal) => {
+            let code = if refusal.status == 401 {
+                "UNAUTHORIZED"
+            } else {
+                "BAD_REQUEST"
+            };
+            return answer::error(shape, refusal.status, refusal.title, &refusal.detail, code);
+        }
+    };
+    let scope = scope.or_else(|| earned.default_scope.as_deref().and_then(|s| s.parse().ok()));
     if app.kind() == &AppKind::SalesChannel
         && !scope.as_ref().is_some_and(ScopeSet::has_market_or_store)
     {
@@ -117,7 +143,10 @@ fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
         );
     }
 
-    let granted = scope.map_or_else(|| "market:all".to_owned(), |scope| scope.to_string());
+    let requested_scope = scope.as_ref().map(ToString::to_string);
+    let granted = requested_scope
+        .clone()
+        .unwrap_or_else(|| "market:all".to_owned());
     let created_at = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |elapsed| elapsed.as_secs() as i64);
@@ -126,17 +155,26 @@ fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
         scope: &granted,
         created_at,
         expires_in: app.expires_in_secs(),
+        owner: earned.owner.as_ref(),
     });
-    answer::json(
-        200,
-        &json!({
-            "access_token": access_token,
-            "token_type": "bearer",
-            "expires_in": app.expires_in_secs(),
-            "scope": granted,
-            "created_at": created_at,
-        }),
-    )
+    let mut answer = json!({
+        "access_token": access_token,
+        "token_type": "bearer",
+        "expires_in": app.expires_in_secs(),
+        "scope": granted,
+        "created_at": created_at,
+    });
+    if let Some(owner) = &earned.owner {
+        answer["owner_id"] = json!(owner.id);
+        answer["owner_type"] = json!(owner.kind);
+        answer["refresh_token"] = json!(grants::refresh_token_for(
+            state,
+            &app,
+            owner,
+            requested_scope.as_deref()
+        ));
+    }
+    answer::json(200, &answer)
 }
 
 /// A 429 in the `errors`-object shape the real server uses for it, whatever

@@ -51,6 +51,48 @@ fn token_reads_the_environment_and_a_secret_makes_an_integration() {
 }
 
 #[test]
+fn token_logs_a_customer_in_with_the_password_grant_then_refreshes() {
+    let server = server();
+    let customer = server.add_customer("ada@example.com", "pw-from-the-environment");
+    let base = server.base_url();
+    let (output, stdout, stderr) = run(example("token")
+        .args(["--client-id", "storefront", "--scope", "market:code:europe"])
+        .args([
+            "--base-url",
+            &base,
+            "--grant",
+            "password",
+            "--username",
+            "ada@example.com",
+        ])
+        .env("CL_PASSWORD", "pw-from-the-environment"));
+    assert!(output.status.success(), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["owner_id"], customer.as_str());
+    assert_eq!(json["owner_type"], "customer");
+    let refresh = json["refresh_token"].as_str().unwrap();
+
+    let (output, stdout, stderr) = run(example("token")
+        .args(["--client-id", "storefront", "--scope", "market:code:europe"])
+        .args(["--base-url", &base, "--grant", "refresh_token"])
+        .env("CL_REFRESH_TOKEN", refresh));
+    assert!(output.status.success(), "{stderr}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_ne!(json["refresh_token"], refresh, "rotated");
+
+    let (output, _, stderr) = run(example("token").args([
+        "--client-id",
+        "storefront",
+        "--scope",
+        "market:code:europe",
+        "--grant",
+        "password",
+    ]));
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("--username"), "{stderr}");
+}
+
+#[test]
 fn token_fails_with_one_line_and_a_non_zero_exit() {
     let server = server();
     let base = server.base_url();

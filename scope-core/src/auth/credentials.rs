@@ -29,6 +29,7 @@ use crate::{SalesChannelScopes, ScopeSet};
 /// ```
 #[derive(Clone)]
 pub struct Credentials {
+    kind: Kind,
     client_id: String,
     client_secret: Option<SecretString>,
     scope: Option<ScopeSet>,
@@ -90,6 +91,7 @@ impl Credentials {
         scopes: SalesChannelScopes,
     ) -> Credentials {
         Credentials {
+            kind: Kind::SalesChannel,
             client_id: client_id.into(),
             client_secret: None,
             scope: Some(scopes.into()),
@@ -118,9 +120,55 @@ impl Credentials {
         scope: Option<ScopeSet>,
     ) -> Credentials {
         Credentials {
+            kind: Kind::Integration,
             client_id: client_id.into(),
             client_secret: Some(SecretString::from(client_secret.into())),
             scope,
+        }
+    }
+
+    /// Credentials of a webapp: a confidential application that acts for a
+    /// dashboard user with the `authorization_code` grant (and renews with
+    /// `refresh_token`). A client id, its secret and an optional scope, sent
+    /// with every request, as for an integration.
+    ///
+    /// ```
+    /// use scope_core::auth::Credentials;
+    ///
+    /// let webapp = Credentials::webapp("webapp-id", "webapp-secret", None);
+    /// assert!(webapp.is_confidential());
+    /// assert!(format!("{webapp:?}").contains("webapp"));
+    /// ```
+    pub fn webapp(
+        client_id: impl Into<String>,
+        client_secret: impl Into<String>,
+        scope: Option<ScopeSet>,
+    ) -> Credentials {
+        Credentials {
+            kind: Kind::Webapp,
+            ..Credentials::integration(client_id, client_secret, scope)
+        }
+    }
+
+    /// Whether these credentials hold a secret (an integration or a webapp).
+    ///
+    /// ```
+    /// use scope_core::{auth::Credentials, scopes};
+    ///
+    /// assert!(Credentials::integration("abc", "secret", None).is_confidential());
+    /// assert!(!Credentials::sales_channel("abc", scopes!("market:code:europe"))?.is_confidential());
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn is_confidential(&self) -> bool {
+        self.client_secret.is_some()
+    }
+
+    /// The kind of application as a word: `sales_channel`, `integration` or `webapp`.
+    pub(crate) fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::SalesChannel => "sales_channel",
+            Kind::Integration => "integration",
+            Kind::Webapp => "webapp",
         }
     }
 
@@ -177,7 +225,7 @@ impl Credentials {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn is_sales_channel(&self) -> bool {
-        self.client_secret.is_none()
+        self.kind == Kind::SalesChannel
     }
 
     /// A stable key for a token store: the client id and the scope text, joined
@@ -202,6 +250,14 @@ impl Credentials {
     }
 }
 
+/// The kinds of application [`Credentials`] stand for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    SalesChannel,
+    Integration,
+    Webapp,
+}
+
 fn check_client_id(client_id: &str) -> Result<(), AuthError> {
     if client_id.trim().is_empty() {
         return Err(AuthError::InvalidConfig(
@@ -213,11 +269,7 @@ fn check_client_id(client_id: &str) -> Result<(), AuthError> {
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let kind = if self.is_sales_channel() {
-            "sales_channel"
-        } else {
-            "integration"
-        };
+        let kind = self.kind_name();
         let mut out = f.debug_struct("Credentials");
         out.field("kind", &kind).field("client_id", &self.client_id);
         if self.client_secret.is_some() {

@@ -1,5 +1,7 @@
-//! Access tokens from Commerce Layer's auth server, with the OAuth
-//! `client_credentials` grant: request, cache, revoke, decode and verify them.
+//! Access tokens from Commerce Layer's auth server: request them with any of
+//! its OAuth grants ([`Grant`]: `client_credentials`, `password`,
+//! `refresh_token`, `authorization_code`, JWT bearer), cache, revoke, decode
+//! and verify them.
 //!
 //! [`Credentials`] are either a sales channel (a client id and a scope that holds
 //! a market or a store; no secret) or an integration (a client id, a secret and
@@ -28,25 +30,34 @@
 //! Every monotonic clock read goes through tokio's clock, so tests that pause
 //! tokio's time also move token expiry.
 //!
-//! Where things live: `credentials`, `token` and `error` are the values;
+//! A customer logs in to a sales channel with [`AuthClient::request_token_with`]
+//! and [`Grant::password`]; the answer's [`Token::refresh_token`] renews it.
+//!
+//! Where things live: `credentials`, `grant`, `token` and `error` are the values;
 //! `exchange` writes every request body and reads every answer without I/O;
 //! `client` sends them (one `send` per flavour); `cache` is the single-flight
 //! token cache and `source` puts it over a client and a [`TokenStore`];
 //! `claims` decodes a token, `verify` checks its signature.
 
+mod assertion;
+mod authorize;
 mod cache;
 mod claims;
 mod client;
 mod credentials;
 mod error;
 mod exchange;
+mod grant;
+mod session;
 mod source;
 mod token;
 #[cfg(feature = "verify")]
 mod verify;
 
+pub use assertion::{Assertion, AssertionBuilder, MAX_ASSERTION_BYTES, OwnerType};
+pub use authorize::{AuthorizeRequest, AuthorizeRequestBuilder, DEFAULT_AUTHORIZE_URL};
 pub use claims::{
-    Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market,
+    ActsFor, Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market,
     Organization, Owner, User, decode_claims,
 };
 pub use client::{
@@ -56,6 +67,8 @@ pub use client::{
 pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
 pub use exchange::RequestKind;
+pub use grant::Grant;
+pub use session::{CustomerSessions, DEFAULT_SESSION_MARGIN, SessionError, SessionKey};
 pub use source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
     FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken, TokenError,

@@ -33,6 +33,17 @@ pub struct Token {
     scopes: Option<ScopeSet>,
     created_at: i64,
     expires_at: Instant,
+    /// The refresh token of a grant that acts for a person; a secret too.
+    refresh_token: Option<SecretString>,
+    /// `owner_id` and `owner_type` of such a grant's answer.
+    owner: Option<Owner>,
+}
+
+/// Who a token acts for, as the answer names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Owner {
+    id: String,
+    kind: String,
 }
 
 impl Token {
@@ -55,7 +66,76 @@ impl Token {
             scopes,
             created_at,
             expires_at,
+            refresh_token: None,
+            owner: None,
         }
+    }
+
+    /// This token with a refresh token: what a store that saved a customer's
+    /// session gives back. The refresh token is a secret like the access token.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{ExposeSecret, Token};
+    ///
+    /// let token = Token::new("abc", Duration::from_secs(60), "market:all", 0).with_refresh_token("rt-123");
+    /// assert_eq!(token.refresh_token().unwrap().expose_secret(), "rt-123");
+    /// assert!(!format!("{token:?}").contains("rt-123"));
+    /// ```
+    pub fn with_refresh_token(mut self, refresh_token: impl Into<String>) -> Token {
+        self.refresh_token = Some(SecretString::from(refresh_token.into()));
+        self
+    }
+
+    /// This token with its owner's id and type (`customer` or `user`), as
+    /// the answer of a grant that acts for a person names them.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::Token;
+    ///
+    /// let token = Token::new("abc", Duration::from_secs(60), "market:all", 0).with_owner("wQzXyZ", "customer");
+    /// assert_eq!(token.owner_id(), Some("wQzXyZ"));
+    /// assert_eq!(token.owner_type(), Some("customer"));
+    /// ```
+    pub fn with_owner(mut self, id: impl Into<String>, kind: impl Into<String>) -> Token {
+        self.owner = Some(Owner {
+            id: id.into(),
+            kind: kind.into(),
+        });
+        self
+    }
+
+    /// The refresh token of a `password`, `authorization_code`, JWT bearer or
+    /// `refresh_token` grant; `None` for `client_credentials`. Never shown by
+    /// `Debug`.
+    ///
+    /// ```
+    /// let token = scope_core::auth::Token::new("abc", std::time::Duration::from_secs(60), "market:all", 0);
+    /// assert!(token.refresh_token().is_none());
+    /// ```
+    pub fn refresh_token(&self) -> Option<&SecretString> {
+        self.refresh_token.as_ref()
+    }
+
+    /// The id of the customer or user the token acts for, when it acts for one.
+    ///
+    /// ```
+    /// let token = scope_core::auth::Token::new("abc", std::time::Duration::from_secs(60), "market:all", 0);
+    /// assert_eq!(token.owner_id(), None);
+    /// ```
+    pub fn owner_id(&self) -> Option<&str> {
+        self.owner.as_ref().map(|owner| owner.id.as_str())
+    }
+
+    /// The type of the owner (`customer` or `user`), when the token acts for one.
+    ///
+    /// ```
+    /// let token = scope_core::auth::Token::new("abc", std::time::Duration::from_secs(60), "market:all", 0);
+    /// assert_eq!(token.owner_type(), None);
+    /// ```
+    pub fn owner_type(&self) -> Option<&str> {
+        self.owner.as_ref().map(|owner| owner.kind.as_str())
     }
 
     /// A bearer token built by hand, expiring `expires_in` from now (on tokio's
@@ -209,6 +289,12 @@ impl fmt::Debug for Token {
             .field("expires_in", &self.expires_in)
             .field("scope", &self.scope)
             .field("created_at", &self.created_at)
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("owner_id", &self.owner_id())
+            .field("owner_type", &self.owner_type())
             .finish_non_exhaustive()
     }
 }

@@ -7,7 +7,7 @@ pub mod example;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use scope_core::auth::{AuthClient, AuthError, Credentials, SecretString, Token, blocking};
+use scope_core::auth::{AuthClient, AuthError, Credentials, Grant, SecretString, Token, blocking};
 use scope_tests::AuthServer;
 
 /// Seconds since the Unix epoch, now: what `created_at`, `iat` and `exp` count.
@@ -37,7 +37,7 @@ pub struct Setup {
 
 /// A client of either flavour, talking to one server.
 pub enum Client {
-    Async(AuthClient, tokio::runtime::Runtime),
+    Async(AuthClient, std::sync::Arc<tokio::runtime::Runtime>),
     Blocking(blocking::AuthClient),
 }
 
@@ -63,7 +63,10 @@ impl Client {
             }};
         }
         match flavour {
-            Flavour::Async => Client::Async(configure!(AuthClient::builder()), runtime()),
+            Flavour::Async => Client::Async(
+                configure!(AuthClient::builder()),
+                std::sync::Arc::new(runtime()),
+            ),
             Flavour::Blocking => Client::Blocking(configure!(blocking::AuthClient::builder())),
         }
     }
@@ -72,6 +75,43 @@ impl Client {
         match self {
             Client::Async(client, runtime) => runtime.block_on(client.request_token(credentials)),
             Client::Blocking(client) => client.request_token(credentials),
+        }
+    }
+
+    pub fn request_token_with(
+        &self,
+        credentials: &Credentials,
+        grant: &Grant,
+    ) -> Result<Token, AuthError> {
+        match self {
+            Client::Async(client, runtime) => {
+                runtime.block_on(client.request_token_with(credentials, grant))
+            }
+            Client::Blocking(client) => client.request_token_with(credentials, grant),
+        }
+    }
+
+    /// The same client with one more header (a per-request header, such as
+    /// `x-true-client-ip`); panics on a bad header.
+    pub fn with_header(&self, name: &str, value: &str) -> Client {
+        self.try_with_header(name, value).expect("a valid header")
+    }
+
+    pub fn try_with_header(&self, name: &str, value: &str) -> Result<Client, AuthError> {
+        Ok(match self {
+            // The same runtime: the connection pool's connections belong to it.
+            Client::Async(client, runtime) => {
+                Client::Async(client.with_header(name, value)?, runtime.clone())
+            }
+            Client::Blocking(client) => Client::Blocking(client.with_header(name, value)?),
+        })
+    }
+
+    /// The client's `Debug` text.
+    pub fn debug(&self) -> String {
+        match self {
+            Client::Async(client, _) => format!("{client:?}"),
+            Client::Blocking(client) => format!("{client:?}"),
         }
     }
 

@@ -50,12 +50,15 @@ impl Claims {
         if !is_host_label(slug) {
             return Err(ClaimsError::new(ClaimsErrorKind::InvalidSlug));
         }
-        let domain = self
-            .iss
+        Ok(format!("https://{slug}.{}", self.domain()))
+    }
+
+    /// The domain of the issuer `https://auth.{domain}`, or the production one.
+    pub(super) fn domain(&self) -> &str {
+        self.iss
             .as_deref()
             .and_then(auth_domain)
-            .unwrap_or(DEFAULT_DOMAIN);
-        Ok(format!("https://{slug}.{domain}"))
+            .unwrap_or(DEFAULT_DOMAIN)
     }
 }
 

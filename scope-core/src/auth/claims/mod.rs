@@ -15,6 +15,9 @@
 //! not a JSON object) is an error, and that error never repeats the token's text.
 
 mod core_api;
+mod other_apis;
+
+pub use other_apis::ActsFor;
 
 use std::fmt;
 use std::time::{Duration, SystemTime};
@@ -406,6 +409,42 @@ impl Token {
     /// A [`ClaimsError`] when the token is not a JWT or names no organization.
     pub fn core_api_base_url(&self) -> Result<String, ClaimsError> {
         self.claims()?.core_api_base_url()
+    }
+
+    /// The Provisioning API base URL for this token (see
+    /// [`Claims::provisioning_api_base_url`]).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// // A token whose claims are `{"iss":"https://auth.commercelayer.co"}`.
+    /// let text = "e30.eyJpc3MiOiJodHRwczovL2F1dGguY29tbWVyY2VsYXllci5jbyJ9.c2ln";
+    /// let token = scope_core::auth::Token::new(text, Duration::from_secs(60), "", 0);
+    /// assert_eq!(token.provisioning_api_base_url()?, "https://provisioning.commercelayer.co");
+    /// assert_eq!(token.metrics_api_base_url()?, "https://metrics.commercelayer.co");
+    /// # Ok::<(), scope_core::auth::ClaimsError>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ClaimsError`] when the token is not a JWT.
+    pub fn provisioning_api_base_url(&self) -> Result<String, ClaimsError> {
+        Ok(self.claims()?.provisioning_api_base_url())
+    }
+
+    /// The Metrics API base URL for this token (see
+    /// [`Claims::metrics_api_base_url`]).
+    ///
+    /// ```
+    /// let token = scope_core::auth::Token::new("not-a-jwt", std::time::Duration::from_secs(60), "", 0);
+    /// assert!(token.metrics_api_base_url().is_err());
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// A [`ClaimsError`] when the token is not a JWT.
+    pub fn metrics_api_base_url(&self) -> Result<String, ClaimsError> {
+        Ok(self.claims()?.metrics_api_base_url())
     }
 }
 

@@ -9,10 +9,11 @@ use secrecy::SecretString;
 use super::builder::{AuthClientBuilder, http_client_error};
 use super::config::Config;
 use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request};
-use crate::auth::{AuthError, Credentials, Token};
+use crate::auth::{AuthError, Credentials, Grant, Token};
 
-/// Gets access tokens from Commerce Layer's auth server with the
-/// `client_credentials` grant.
+/// Gets access tokens from Commerce Layer's auth server, with the
+/// `client_credentials` grant ([`request_token`](AuthClient::request_token))
+/// or any other [`Grant`] ([`request_token_with`](AuthClient::request_token_with)).
 ///
 /// Cheap to clone: clones share one connection pool and one configuration.
 /// Build one per program and reuse it; cache the tokens it returns (the server
@@ -101,13 +102,88 @@ impl AuthClient {
     /// # Ok(()) }
     /// ```
     pub async fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
-        let Outgoing { request, body } = Outgoing::token(credentials);
+        self.request_token_with(credentials, &Grant::ClientCredentials)
+            .await
+    }
+
+    /// Asks the server for a token with `grant` for the application of
+    /// `credentials`: a customer's login (`password`), a renewal
+    /// (`refresh_token`), a webapp's code exchange (`authorization_code`) or
+    /// an assertion (JWT bearer). The same request, answer handling and safety
+    /// rules as [`request_token`](AuthClient::request_token); the scope sent
+    /// is the credentials' (so a sales channel's customers get a market too).
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`] before anything is sent when the grant
+    /// cannot go with these credentials (a password for a confidential app, a
+    /// code or an assertion without a client secret, an empty refresh token);
+    /// otherwise those of [`request_token`](AuthClient::request_token). A
+    /// refused refresh token or code is [`AuthError::Rejected`] (status 400 or 401).
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{AuthClient, Credentials, ExposeSecret, Grant};
+    /// use scope_core::scopes;
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::AuthError> {
+    /// let client = AuthClient::new();
+    /// let storefront = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+    /// let login = Grant::password("ada@example.com", "correct horse");
+    /// let token = client.request_token_with(&storefront, &login).await?;
+    /// let refresh = token.refresh_token().expect("a password grant's answer has one");
+    /// let renewed = client
+    ///     .request_token_with(&storefront, &Grant::RefreshToken(refresh.clone()))
+    ///     .await?;
+    /// assert_eq!(renewed.owner_id(), token.owner_id());
+    /// # Ok(()) }
+    /// ```
+    pub async fn request_token_with(
+        &self,
+        credentials: &Credentials,
+        grant: &Grant,
+    ) -> Result<Token, AuthError> {
+        let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
         let answer = self.send(request, Some(body)).await?;
         answer.token(
             request,
             credentials.scope(),
             self.config.check_granted_scope,
         )
+    }
+
+    /// A handle on this client (the same connection pool and settings) that
+    /// also sends header `name: value` with every request, replacing a value
+    /// the client had for it. For headers that differ per request, such as
+    /// Commerce Layer's enterprise `x-true-client-ip` (the shopper's IP, so a
+    /// backend minting tokens for many shoppers is rate-limited per shopper
+    /// rather than per server IP); set headers that never change, such as
+    /// `x-backend-auth`, once on the builder. The value is sensitive: never
+    /// shown in `Debug` or an error. Costs a copy of the configuration, no
+    /// new connection.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`] for a bad name or value, or a header the
+    /// client sets itself (`Content-Type`, `Accept`, …).
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{AuthClient, Credentials, Grant};
+    /// use scope_core::scopes;
+    ///
+    /// # async fn run(shopper_ip: &str) -> Result<(), scope_core::auth::AuthError> {
+    /// let client = AuthClient::builder().header("x-backend-auth", "backend-key").build()?;
+    /// let storefront = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+    /// let for_shopper = client.with_header("x-true-client-ip", shopper_ip)?;
+    /// let token = for_shopper
+    ///     .request_token_with(&storefront, &Grant::password("ada@example.com", "pw"))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_header(&self, name: &str, value: &str) -> Result<AuthClient, AuthError> {
+        Ok(AuthClient {
+            http: self.http.clone(),
+            config: Arc::new(self.config.with_header(name, value)?),
+        })
     }
 
     /// Revokes `token`, so that it is refused from now on:

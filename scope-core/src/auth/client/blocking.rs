@@ -26,7 +26,7 @@ use secrecy::SecretString;
 use super::builder::http_client_error;
 use super::config::Config;
 use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request, RequestKind};
-use crate::auth::{AuthError, Credentials, Token, TransportError};
+use crate::auth::{AuthError, Credentials, Grant, Token, TransportError};
 
 /// Builds a blocking [`AuthClient`]: the same builder as the async client's,
 /// over `reqwest`'s blocking client.
@@ -110,13 +110,74 @@ impl AuthClient {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn request_token(&self, credentials: &Credentials) -> Result<Token, AuthError> {
-        let Outgoing { request, body } = Outgoing::token(credentials);
+        self.request_token_with(credentials, &Grant::ClientCredentials)
+    }
+
+    /// Asks the server for a token with `grant` for the application of
+    /// `credentials`, blocking: the twin of the async
+    /// [`request_token_with`](crate::auth::AuthClient::request_token_with).
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`] before sending when the grant cannot go
+    /// with these credentials; otherwise those of [`AuthClient::request_token`].
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, Credentials, Grant};
+    /// use scope_core::scopes;
+    ///
+    /// let storefront = Credentials::sales_channel("id", scopes!("market:code:europe"))?;
+    /// let login = Grant::password("ada@example.com", "correct horse");
+    /// let token = AuthClient::new().request_token_with(&storefront, &login)?;
+    /// assert!(token.refresh_token().is_some());
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn request_token_with(
+        &self,
+        credentials: &Credentials,
+        grant: &Grant,
+    ) -> Result<Token, AuthError> {
+        let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
         let answer = self.send(request, Some(body))?;
         answer.token(
             request,
             credentials.scope(),
             self.config.check_granted_scope,
         )
+    }
+
+    /// A handle on this client (the same connection pool and settings) that
+    /// also sends header `name: value` with every request, replacing a value
+    /// the client had for it. For headers that differ per request, such as
+    /// Commerce Layer's enterprise `x-true-client-ip` (the shopper's IP, so a
+    /// backend minting tokens for many shoppers is rate-limited per shopper
+    /// rather than per server IP); set headers that never change, such as
+    /// `x-backend-auth`, once on the builder. The value is sensitive: never
+    /// shown in `Debug` or an error. Costs a copy of the configuration, no
+    /// new connection.
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`] for a bad name or value, or a header the
+    /// client sets itself (`Content-Type`, `Accept`, …).
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{blocking::AuthClient, Credentials, Grant};
+    /// use scope_core::scopes;
+    ///
+    /// # fn run(shopper_ip: &str) -> Result<(), scope_core::auth::AuthError> {
+    /// let client = AuthClient::builder().header("x-backend-auth", "backend-key").build()?;
+    /// let storefront = Credentials::sales_channel("client-id", scopes!("market:code:europe"))?;
+    /// let for_shopper = client.with_header("x-true-client-ip", shopper_ip)?;
+    /// let token = for_shopper
+    ///     .request_token_with(&storefront, &Grant::password("ada@example.com", "pw"))?;
+    /// # Ok(()) }
+    /// ```
+    pub fn with_header(&self, name: &str, value: &str) -> Result<AuthClient, AuthError> {
+        Ok(AuthClient {
+            http: self.http.clone(),
+            config: Arc::new(self.config.with_header(name, value)?),
+        })
     }
 
     /// Revokes `token`, so that it is refused from now on: the blocking twin of

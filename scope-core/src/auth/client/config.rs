@@ -101,6 +101,7 @@ impl fmt::Debug for Settings {
 }
 
 /// A checked configuration, shared by every clone of a client.
+#[derive(Clone)]
 pub(crate) struct Config {
     pub(crate) base_url: String,
     token_url: Url,
@@ -162,23 +163,7 @@ impl Settings {
         let mut headers = HeaderMap::with_capacity(1 + self.headers.len());
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         for (name, value) in &self.headers {
-            let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
-                AuthError::InvalidConfig(format!(
-                    "the header name {name:?} is not a valid HTTP header name: use letters, digits and `-`"
-                ))
-            })?;
-            if RESERVED_HEADERS.contains(&header.as_str()) {
-                return Err(AuthError::InvalidConfig(format!(
-                    "the header `{header}` is set by the client itself and cannot be replaced"
-                )));
-            }
-            // The value may be a credential: never repeat it in the error.
-            let mut value = HeaderValue::from_str(value).map_err(|_| {
-                AuthError::InvalidConfig(format!(
-                    "the value of the header `{header}` is not valid in HTTP: use visible ASCII, no line breaks"
-                ))
-            })?;
-            value.set_sensitive(true);
+            let (header, value) = checked_header(name, value)?;
             headers.append(header, value);
         }
         Ok(Config {
@@ -195,7 +180,39 @@ impl Settings {
     }
 }
 
+/// A caller's header, checked: a valid name that is not one the client sets
+/// itself, and a valid value, marked sensitive (it may be a credential, and is
+/// never repeated in an error).
+fn checked_header(name: &str, value: &str) -> Result<(HeaderName, HeaderValue), AuthError> {
+    let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+        AuthError::InvalidConfig(format!(
+            "the header name {name:?} is not a valid HTTP header name: use letters, digits and `-`"
+        ))
+    })?;
+    if RESERVED_HEADERS.contains(&header.as_str()) {
+        return Err(AuthError::InvalidConfig(format!(
+            "the header `{header}` is set by the client itself and cannot be replaced"
+        )));
+    }
+    let mut value = HeaderValue::from_str(value).map_err(|_| {
+        AuthError::InvalidConfig(format!(
+            "the value of the header `{header}` is not valid in HTTP: use visible ASCII, no line breaks"
+        ))
+    })?;
+    value.set_sensitive(true);
+    Ok((header, value))
+}
+
 impl Config {
+    /// This configuration with header `name` set to `value` (replacing any
+    /// value it had), checked as the builder checks headers.
+    pub(crate) fn with_header(&self, name: &str, value: &str) -> Result<Config, AuthError> {
+        let (header, value) = checked_header(name, value)?;
+        let mut config = self.clone();
+        config.headers.insert(header, value);
+        Ok(config)
+    }
+
     /// Where a request of this kind goes.
     pub(crate) fn url(&self, kind: RequestKind) -> &Url {
         match kind {

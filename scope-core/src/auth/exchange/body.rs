@@ -4,7 +4,7 @@ use secrecy::{ExposeSecret as _, SecretString};
 use serde::Serialize;
 
 use super::{Request, RequestKind, Secrets};
-use crate::auth::Credentials;
+use crate::auth::{AuthError, Credentials, Grant};
 
 /// A request ready to send: what it is (with the secrets no error may show)
 /// and its body.
@@ -14,15 +14,21 @@ pub(crate) struct Outgoing<'a> {
 }
 
 impl<'a> Outgoing<'a> {
-    /// A `client_credentials` token request for `credentials`.
-    pub(crate) fn token(credentials: &'a Credentials) -> Outgoing<'a> {
-        Outgoing {
+    /// A token request for `credentials` with `grant`; an
+    /// [`AuthError::InvalidConfig`] when the grant cannot go with these
+    /// credentials (nothing is sent then).
+    pub(crate) fn token(
+        credentials: &'a Credentials,
+        grant: &'a Grant,
+    ) -> Result<Outgoing<'a>, AuthError> {
+        grant.check(credentials)?;
+        Ok(Outgoing {
             request: Request {
                 kind: RequestKind::Token,
-                secrets: Secrets::of(&[credentials.secret_text()]),
+                secrets: Secrets::of(&[credentials.secret_text(), grant.secret_text()]),
             },
-            body: token_body(credentials),
-        }
+            body: super::grant_body::token_body(credentials, grant),
+        })
     }
 
     /// A revocation of `token` by the application of `credentials`.
@@ -40,18 +46,6 @@ impl<'a> Outgoing<'a> {
     }
 }
 
-/// A `client_credentials` token request: `client_secret` only for
-/// integrations, `scope` only when set.
-#[derive(Serialize)]
-struct TokenBody<'a> {
-    grant_type: &'static str,
-    client_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    client_secret: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scope: Option<String>,
-}
-
 /// A revocation: the secret goes along when the credentials have one
 /// (integrations; the auth server also wants it for guest sales-channel tokens).
 #[derive(Serialize)]
@@ -60,16 +54,6 @@ struct RevocationBody<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     client_secret: Option<&'a str>,
     token: &'a str,
-}
-
-/// The body of a token request for `credentials`.
-fn token_body(credentials: &Credentials) -> Vec<u8> {
-    to_json(&TokenBody {
-        grant_type: "client_credentials",
-        client_id: credentials.client_id(),
-        client_secret: credentials.client_secret().map(|s| s.expose_secret()),
-        scope: credentials.scope().map(ToString::to_string),
-    })
 }
 
 /// The body of a revocation of `token` by the application of `credentials`.
@@ -94,21 +78,6 @@ mod tests {
 
     fn parsed(body: Vec<u8>) -> Value {
         serde_json::from_slice(&body).unwrap()
-    }
-
-    #[test]
-    fn a_token_request_holds_the_secret_and_scope_only_when_there_are_some() {
-        let scope = "market:code:europe stock_location:code:eu_warehouse";
-        let sales_channel = Credentials::sales_channel("id", scope.parse().unwrap()).unwrap();
-        assert_eq!(
-            parsed(token_body(&sales_channel)),
-            json!({"grant_type": "client_credentials", "client_id": "id", "scope": scope})
-        );
-        let integration = Credentials::integration("id", "with \"quotes\" \\ ✓", None);
-        assert_eq!(
-            parsed(token_body(&integration)),
-            json!({"grant_type": "client_credentials", "client_id": "id", "client_secret": "with \"quotes\" \\ ✓"})
-        );
     }
 
     #[test]

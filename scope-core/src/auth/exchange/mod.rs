@@ -9,6 +9,7 @@
 
 mod api_errors;
 mod body;
+mod grant_body;
 mod head;
 mod redact;
 mod retry_after;

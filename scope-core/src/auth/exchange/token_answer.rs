@@ -23,6 +23,9 @@ struct WireToken<'a> {
     #[serde(borrow)]
     scope: Option<Cow<'a, str>>,
     created_at: Option<Integer>,
+    refresh_token: Option<String>,
+    owner_id: Option<String>,
+    owner_type: Option<String>,
 }
 
 impl Answer {
@@ -96,7 +99,7 @@ impl Answer {
         } else {
             Cow::Owned(token_type.to_owned())
         };
-        Ok(Token::from_parts(
+        let mut token = Token::from_parts(
             access_token.into_owned(),
             token_type,
             expires_in,
@@ -104,7 +107,14 @@ impl Answer {
             scopes,
             created_at,
             expires_at,
-        ))
+        );
+        if let Some(refresh_token) = wire.refresh_token.filter(|text| !text.is_empty()) {
+            token = token.with_refresh_token(refresh_token);
+        }
+        if let (Some(id), Some(kind)) = (wire.owner_id, wire.owner_type) {
+            token = token.with_owner(id, kind);
+        }
+        Ok(token)
     }
 }
 

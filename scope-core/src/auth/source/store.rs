@@ -305,6 +305,15 @@ pub struct StoredToken {
     scope: String,
     created_at: i64,
     expires_at: SystemTime,
+    /// A customer session's refresh token and owner (not in the line format).
+    session: Option<Session>,
+}
+
+/// What a session's record adds to a token's.
+#[derive(Clone)]
+struct Session {
+    refresh_token: Option<SecretString>,
+    owner: Option<(String, String)>,
 }
 
 impl StoredToken {
@@ -335,6 +344,7 @@ impl StoredToken {
             scope: scope.into(),
             created_at,
             expires_at,
+            session: None,
         }
     }
 
@@ -358,6 +368,15 @@ impl StoredToken {
             scope: token.scope().to_owned(),
             created_at: token.created_at(),
             expires_at,
+            session: (token.refresh_token().is_some() || token.owner_id().is_some()).then(|| {
+                Session {
+                    refresh_token: token.refresh_token().cloned(),
+                    owner: token
+                        .owner_id()
+                        .zip(token.owner_type())
+                        .map(|(id, kind)| (id.to_owned(), kind.to_owned())),
+                }
+            }),
         }
     }
 
@@ -377,7 +396,7 @@ impl StoredToken {
             return None;
         }
         let now = crate::auth::now();
-        Some(Token::from_parts(
+        let mut token = Token::from_parts(
             secrecy::ExposeSecret::expose_secret(&self.access_token).to_owned(),
             self.token_type.clone().into(),
             self.expires_in,
@@ -385,7 +404,16 @@ impl StoredToken {
             self.scope.parse().ok(),
             self.created_at,
             now.checked_add(remaining)?,
-        ))
+        );
+        if let Some(session) = &self.session {
+            if let Some(refresh) = &session.refresh_token {
+                token = token.with_refresh_token(secrecy::ExposeSecret::expose_secret(refresh));
+            }
+            if let Some((id, kind)) = &session.owner {
+                token = token.with_owner(id.clone(), kind.clone());
+            }
+        }
+        Some(token)
     }
 
     /// The access token.
@@ -482,6 +510,11 @@ impl StoredToken {
     /// scope last: it may hold spaces, or be empty). The line holds the access
     /// token: keep it as secret as the token.
     ///
+    /// A customer session's record (one with a refresh token or an owner)
+    /// starts with `session {refresh token} {owner type} {owner id} ` (`-` for
+    /// a missing one), then the same fields; it holds the refresh token too.
+    /// Commerce Layer's refresh tokens and ids hold no spaces.
+    ///
     /// ```
     /// use std::time::{Duration, SystemTime};
     /// use scope_core::auth::{ExposeSecret, StoredToken};
@@ -499,8 +532,19 @@ impl StoredToken {
             .duration_since(UNIX_EPOCH)
             .unwrap_or(Duration::ZERO)
             .as_millis();
+        let session = self.session.as_ref().map_or_else(String::new, |session| {
+            let (kind, id) = session
+                .owner
+                .as_ref()
+                .map_or(("-", "-"), |(id, kind)| (kind.as_str(), id.as_str()));
+            let refresh = session
+                .refresh_token
+                .as_ref()
+                .map_or("-", secrecy::ExposeSecret::expose_secret);
+            format!("session {refresh} {kind} {id} ")
+        });
         format!(
-            "{expires_ms} {} {} {} {} {}",
+            "{session}{expires_ms} {} {} {} {} {}",
             self.expires_in.as_secs(),
             self.created_at,
             self.token_type,
@@ -519,6 +563,19 @@ impl StoredToken {
     /// assert!(StoredToken::from_line("1 2 3 bearer abc market:all").is_some());
     /// ```
     pub fn from_line(line: &str) -> Option<StoredToken> {
+        if let Some(rest) = line.strip_prefix("session ") {
+            let mut fields = rest.splitn(4, ' ');
+            let given = |field: &str| (field != "-" && !field.is_empty()).then(|| field.to_owned());
+            let refresh_token = given(fields.next()?);
+            let kind = given(fields.next()?);
+            let id = given(fields.next()?);
+            let mut stored = StoredToken::from_line(fields.next()?)?;
+            stored.session = Some(Session {
+                refresh_token: refresh_token.map(SecretString::from),
+                owner: id.zip(kind),
+            });
+            return Some(stored);
+        }
         let mut fields = line.splitn(6, ' ');
         let expires_ms: u64 = fields.next()?.parse().ok()?;
         let expires_in: u64 = fields.next()?.parse().ok()?;
@@ -546,6 +603,14 @@ impl fmt::Debug for StoredToken {
             .field("scope", &self.scope)
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
+            .field(
+                "refresh_token",
+                &self
+                    .session
+                    .as_ref()
+                    .and_then(|session| session.refresh_token.as_ref())
+                    .map(|_| "[REDACTED]"),
+            )
             .finish()
     }
 }
@@ -687,6 +752,32 @@ impl TokenStore for MemoryStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_session_record_keeps_its_refresh_token_and_owner_in_its_line() {
+        let token = Token::new(
+            "acc.ess.tok",
+            Duration::from_secs(3600),
+            "market:code:eu",
+            9,
+        )
+        .with_refresh_token("refresh-1")
+        .with_owner("cust-1", "customer");
+        let line = StoredToken::from_token(&token).to_line();
+        assert!(
+            line.starts_with("session refresh-1 customer cust-1 "),
+            "{line}"
+        );
+        let back = StoredToken::from_line(&line).unwrap().to_token().unwrap();
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(back.refresh_token().unwrap()),
+            "refresh-1"
+        );
+        assert_eq!(back.owner_id(), Some("cust-1"));
+        assert_eq!(back.owner_type(), Some("customer"));
+        assert_eq!(back.scope(), "market:code:eu");
+        assert!(StoredToken::from_line("session refresh-1 customer").is_none());
+    }
 
     #[test]
     fn lines_round_trip_and_bad_lines_are_refused() {
