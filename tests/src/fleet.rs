@@ -45,6 +45,8 @@ pub struct Settings {
     pub prefix: String,
     /// The initial backoff step (the maximum is four times it).
     pub backoff: Duration,
+    /// How long each Redis call may take before a worker goes on alone.
+    pub store_timeout: Duration,
 }
 
 impl Settings {
@@ -62,6 +64,7 @@ impl Settings {
             lease: Duration::from_secs(5),
             prefix: "fleet-test:".to_owned(),
             backoff: Duration::from_secs(1),
+            store_timeout: Duration::from_secs(1),
         }
     }
 
@@ -72,7 +75,11 @@ impl Settings {
             .env("FLEET_TASKS", self.tasks.to_string())
             .env("FLEET_LEASE_MS", self.lease.as_millis().to_string())
             .env("FLEET_PREFIX", &self.prefix)
-            .env("FLEET_BACKOFF_MS", self.backoff.as_millis().to_string());
+            .env("FLEET_BACKOFF_MS", self.backoff.as_millis().to_string())
+            .env(
+                "FLEET_STORE_TIMEOUT_MS",
+                self.store_timeout.as_millis().to_string(),
+            );
         match &self.redis_url {
             Some(url) => command.env("FLEET_REDIS_URL", url),
             None => command.env_remove("FLEET_REDIS_URL"),
@@ -251,7 +258,7 @@ async fn worker() {
                 let connected = RedisStore::builder(&url)
                     .prefix(env("FLEET_PREFIX").unwrap_or_default())
                     .lease(env_ms("FLEET_LEASE_MS", 5000))
-                    .timeout(Duration::from_secs(1))
+                    .timeout(env_ms("FLEET_STORE_TIMEOUT_MS", 1000))
                     .poll_interval(Duration::from_millis(50))
                     .connect()
                     .await;
