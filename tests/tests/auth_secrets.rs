@@ -5,7 +5,7 @@ mod auth_common;
 
 use std::time::Duration;
 
-use auth_common::{Client, FLAVOURS, INTEGRATION_SECRET, Setup, integration, server};
+use auth_common::{Client, FLAVOURS, INTEGRATION_SECRET, Setup, integration, server, texts};
 use scope_core::auth::{AuthClient, Credentials, ExposeSecret, blocking};
 use scope_core::scopes;
 use scope_tests::{ErrorShape, Misbehaviour};
@@ -16,24 +16,6 @@ fn assert_clean(text: &str, secrets: &[&str], what: &str) {
     for secret in secrets {
         assert!(!text.contains(secret), "{what} shows a secret: {text}");
     }
-}
-
-/// Every text an error shows: `Display`, alternate `Display`, `Debug`,
-/// alternate `Debug`, and its sources.
-fn texts(err: &dyn std::error::Error) -> Vec<String> {
-    let mut texts = vec![
-        err.to_string(),
-        format!("{err:#}"),
-        format!("{err:?}"),
-        format!("{err:#?}"),
-    ];
-    let mut source = err.source();
-    while let Some(cause) = source {
-        texts.push(cause.to_string());
-        texts.push(format!("{cause:?}"));
-        source = cause.source();
-    }
-    texts
 }
 
 #[test]

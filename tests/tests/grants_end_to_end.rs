@@ -5,7 +5,7 @@
 
 mod auth_common;
 
-use auth_common::{Client, FLAVOURS};
+use auth_common::{Client, FLAVOURS, texts};
 use scope_core::auth::{Assertion, AuthError, Credentials, ExposeSecret, Grant, Token};
 use scope_core::scopes;
 use scope_tests::{App, AuthServer, ErrorShape, Misbehaviour};
@@ -245,23 +245,6 @@ fn wrong_combinations_are_refused_before_anything_is_sent() {
         }
         assert_eq!(server.token_requests(), 0, "{flavour:?}");
     }
-}
-
-/// Every text an error or value shows.
-fn texts(err: &dyn std::error::Error) -> Vec<String> {
-    let mut texts = vec![
-        err.to_string(),
-        format!("{err:#}"),
-        format!("{err:?}"),
-        format!("{err:#?}"),
-    ];
-    let mut source = err.source();
-    while let Some(cause) = source {
-        texts.push(cause.to_string());
-        texts.push(format!("{cause:?}"));
-        source = cause.source();
-    }
-    texts
 }
 
 #[test]

@@ -162,3 +162,21 @@ pub fn integration() -> Credentials {
 pub fn storefront() -> Credentials {
     Credentials::sales_channel("storefront", scope_core::scopes!("market:code:europe")).unwrap()
 }
+
+/// Every text an error shows: `Display`, alternate `Display`, `Debug`,
+/// alternate `Debug`, and its sources.
+pub fn texts(err: &dyn std::error::Error) -> Vec<String> {
+    let mut texts = vec![
+        err.to_string(),
+        format!("{err:#}"),
+        format!("{err:?}"),
+        format!("{err:#?}"),
+    ];
+    let mut source = err.source();
+    while let Some(cause) = source {
+        texts.push(cause.to_string());
+        texts.push(format!("{cause:?}"));
+        source = cause.source();
+    }
+    texts
+}
