@@ -61,6 +61,17 @@ fn setup() -> Setup {
     }
 }
 
+/// The set-up, with the customer logged in: the session's key.
+async fn logged_in() -> (Setup, SessionKey) {
+    let setup = setup();
+    let key = setup
+        .sessions
+        .login(&Grant::password(EMAIL, PASSWORD))
+        .await
+        .unwrap();
+    (setup, key)
+}
+
 async fn stored(store: &Shared, key: &SessionKey) -> Option<Token> {
     store
         .get(key.as_str())
@@ -90,15 +101,14 @@ async fn near_expiry(store: &Shared, key: &SessionKey) -> Token {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_thousand_tasks_renew_a_session_with_one_refresh() {
-    let Setup {
-        server,
-        sessions,
-        store,
-    } = setup();
-    let key = sessions
-        .login(&Grant::password(EMAIL, PASSWORD))
-        .await
-        .unwrap();
+    let (
+        Setup {
+            server,
+            sessions,
+            store,
+        },
+        key,
+    ) = logged_in().await;
     let aged = near_expiry(&store, &key).await;
     let old_refresh = aged.refresh_token().unwrap().expose_secret().to_owned();
 
@@ -127,15 +137,14 @@ async fn a_thousand_tasks_renew_a_session_with_one_refresh() {
 
 #[tokio::test]
 async fn a_transient_failure_keeps_serving_the_valid_token() {
-    let Setup {
-        server,
-        sessions,
-        store,
-    } = setup();
-    let key = sessions
-        .login(&Grant::password(EMAIL, PASSWORD))
-        .await
-        .unwrap();
+    let (
+        Setup {
+            server,
+            sessions,
+            store,
+        },
+        key,
+    ) = logged_in().await;
     let aged = near_expiry(&store, &key).await;
     server.misbehave_once(Misbehaviour::Unavailable { retry_after: None });
     let token = sessions.token(&key).await.unwrap();
@@ -154,15 +163,14 @@ async fn a_transient_failure_keeps_serving_the_valid_token() {
 
 #[tokio::test]
 async fn a_refused_refresh_token_ends_the_session_with_a_clear_error() {
-    let Setup {
-        server,
-        sessions,
-        store,
-    } = setup();
-    let key = sessions
-        .login(&Grant::password(EMAIL, PASSWORD))
-        .await
-        .unwrap();
+    let (
+        Setup {
+            server,
+            sessions,
+            store,
+        },
+        key,
+    ) = logged_in().await;
     let aged = near_expiry(&store, &key).await;
     let refresh = aged.refresh_token().unwrap().expose_secret().to_owned();
     server.expire_refresh_tokens();
@@ -190,15 +198,14 @@ async fn a_refused_refresh_token_ends_the_session_with_a_clear_error() {
 
 #[tokio::test]
 async fn logout_revokes_the_token_and_forgets_the_session() {
-    let Setup {
-        server,
-        sessions,
-        store,
-    } = setup();
-    let key = sessions
-        .login(&Grant::password(EMAIL, PASSWORD))
-        .await
-        .unwrap();
+    let (
+        Setup {
+            server,
+            sessions,
+            store,
+        },
+        key,
+    ) = logged_in().await;
     let token = sessions.token(&key).await.unwrap();
     assert_eq!(token.owner_type(), Some("customer"));
     sessions.logout(&key).await.unwrap();
