@@ -168,6 +168,90 @@ fn a_429_with_retry_after_5_holds_the_whole_fleet_back() {
     );
 }
 
+#[test]
+fn with_redis_wiped_mid_run_tokens_keep_coming_and_the_next_renewal_is_still_one() {
+    let redis = RedisServer::start();
+    let server = stand_in();
+    let settings = Settings::new(server.base_url(), Some(redis.url()), 20);
+    let mut fleet = Fleet::spawn(worker_exe(), 8, &settings);
+    let cold = fleet.all("token");
+    all_ok(&cold);
+    assert_eq!(server.token_requests(), 1);
+
+    // Token, leases and backoff all gone at once, as after a FLUSHALL or a
+    // failover to an empty replica.
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut raw = redis::Client::open(redis.url())
+            .unwrap()
+            .get_multiplexed_async_connection()
+            .await
+            .unwrap();
+        redis::cmd("FLUSHALL")
+            .query_async::<()>(&mut raw)
+            .await
+            .unwrap();
+    });
+
+    // The processes' own caches still hold the valid token.
+    let cached = fleet.all("token");
+    all_ok(&cached);
+    assert_eq!(fingerprints(&cached), fingerprints(&cold));
+    assert_eq!(
+        server.token_requests(),
+        1,
+        "no request while the token is fresh"
+    );
+
+    let renewed = fleet.all("invalidate");
+    all_ok(&renewed);
+    for answer in &renewed {
+        assert!(answer.ends_with("on_its_own=false"), "{answer}");
+    }
+    assert_eq!(
+        server.token_requests(),
+        2,
+        "one renewal after the wipe: {renewed:?}"
+    );
+    assert_eq!(fingerprints(&renewed).len(), 1, "{renewed:?}");
+}
+
+#[test]
+fn a_blocking_source_over_the_redis_store_still_gets_its_token() {
+    // The store's connection lives on the runtime it was made on; a blocking
+    // source (no runtime) cannot use it, and must get its token anyway.
+    let redis = RedisServer::start();
+    let server = stand_in();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let redis_store = runtime.block_on(store(&redis));
+    drop(runtime);
+    let client = scope_core::auth::blocking::AuthClient::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let credentials = Credentials::integration(CLIENT_ID, CLIENT_SECRET, None);
+    let tokens = scope_core::auth::blocking::TokenSource::builder(client, credentials)
+        .store(redis_store)
+        .build()
+        .unwrap();
+
+    let first = tokens.token().unwrap();
+    let again = tokens.token().unwrap();
+
+    assert!(!first.is_expired());
+    assert_eq!(
+        first.access_token().expose_secret(),
+        again.access_token().expose_secret()
+    );
+    assert_eq!(server.token_requests(), 1);
+}
+
 async fn store(redis: &RedisServer) -> RedisStore {
     RedisStore::builder(redis.url())
         .prefix("unit:")

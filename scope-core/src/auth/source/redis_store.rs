@@ -46,7 +46,11 @@ const DEFAULT_POLL: Duration = Duration::from_millis(200);
 ///   and poll as well, and take the lease over once it expires.
 /// - The fleet-wide backoff under `{prefix}backoff:{key}`.
 /// - Every call is bounded by a timeout (default 500 ms): a slow or absent
-///   Redis is an error, after which the source carries on on its own.
+///   Redis is an error, after which the source carries on on its own,
+///   still honouring the fleet-wide backoff it last read.
+/// - The connection lives on the Tokio runtime it was made on: a blocking
+///   source (no runtime) gets every call refused with an error that says so,
+///   and gets its tokens on its own. Use the async `TokenSource` with it.
 ///
 /// The password, in the URL or given apart, never appears in `Debug`,
 /// `Display` or an error.

@@ -130,6 +130,10 @@ pub(crate) struct Requester<C> {
     /// tokens on its own (its own single flight and backoff) until the store
     /// answers again.
     on_its_own: AtomicBool,
+    /// The fleet-wide backoff last read from the store: honoured by a source
+    /// that goes on alone because a later store call failed, so it never asks
+    /// before a deadline the fleet agreed on.
+    last_fleet_backoff: Mutex<Option<FleetBackoff>>,
 }
 
 /// How many times a source waits for another's lease before it asks on its own.
@@ -235,6 +239,21 @@ impl<C> Requester<C> {
     }
 }
 
+/// Why the lease loop does not go on: the fleet is backing off, or the store failed.
+enum Refusal {
+    Backoff(AuthError),
+    StoreFailed,
+}
+
+/// The error that says the fleet backs off, while `backoff` lasts.
+fn backoff_error(backoff: &FleetBackoff) -> Option<AuthError> {
+    let retry_after = backoff.remaining();
+    (!retry_after.is_zero()).then(|| AuthError::FleetBackoff {
+        retry_after,
+        failures: backoff.failures(),
+    })
+}
+
 /// Whether two access tokens are the same token.
 fn same_secret(a: &SecretString, b: &SecretString) -> bool {
     a.expose_secret() == b.expose_secret()
@@ -248,16 +267,17 @@ impl Requester<AuthClient> {
         if let Some(token) = self.load().await {
             return Ok(token);
         }
+        // Whether the store's backoff is worth reading again before going on
+        // alone: not when reading it is what just failed.
+        let mut read_backoff_again = true;
         for _ in 0..LEASE_ROUNDS {
-            let failures = match self.noted(self.store.fleet_backoff(&self.key).await) {
-                Ok(Some(backoff)) if !backoff.remaining().is_zero() => {
-                    return Err(AuthError::FleetBackoff {
-                        retry_after: backoff.remaining(),
-                        failures: backoff.failures(),
-                    });
-                }
+            let failures = match self.read_fleet_backoff().await {
                 Ok(backoff) => backoff.map_or(0, |backoff| backoff.failures()),
-                Err(_) => break,
+                Err(Refusal::Backoff(error)) => return Err(error),
+                Err(Refusal::StoreFailed) => {
+                    read_backoff_again = false;
+                    break;
+                }
             };
             match self.noted(self.store.acquire_lease(&self.key, &self.holder).await) {
                 Ok(Lease::Granted) => {
@@ -289,7 +309,44 @@ impl Requester<AuthClient> {
                 return Ok(token);
             }
         }
+        // A store call failed or leases ran out: before asking alone, make sure
+        // the fleet is not backing off (a holder may have recorded a 429 while
+        // this source waited), from the store if it answers, else from memory.
+        if read_backoff_again {
+            if let Err(Refusal::Backoff(error)) = self.read_fleet_backoff().await {
+                return Err(error);
+            }
+        } else if let Some(error) = self.remembered_fleet_backoff() {
+            return Err(error);
+        }
         self.request_alone().await
+    }
+
+    /// The store's fleet-wide backoff (remembered for when the store fails),
+    /// or the refusal to ask while it lasts.
+    async fn read_fleet_backoff(&self) -> Result<Option<FleetBackoff>, Refusal> {
+        let backoff = self
+            .noted(self.store.fleet_backoff(&self.key).await)
+            .map_err(|_| Refusal::StoreFailed)?;
+        if let Some(backoff) = backoff {
+            *self.last_fleet_backoff() = Some(backoff);
+        }
+        match backoff.and_then(|backoff| backoff_error(&backoff)) {
+            Some(error) => Err(Refusal::Backoff(error)),
+            None => Ok(backoff),
+        }
+    }
+
+    /// The refusal of the fleet-wide backoff last read, while it lasts.
+    fn remembered_fleet_backoff(&self) -> Option<AuthError> {
+        self.last_fleet_backoff().as_ref().and_then(backoff_error)
+    }
+
+    fn last_fleet_backoff(&self) -> MutexGuard<'_, Option<FleetBackoff>> {
+        // One assignment is the only write, as for `rejected`.
+        self.last_fleet_backoff
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// As the lease holder: asks, saves the token (which wakes the waiters),
@@ -672,6 +729,7 @@ impl<C> TokenSourceBuilder<C> {
             policy,
             holder: format!("{}-{:016x}", std::process::id(), cache::random()),
             on_its_own: AtomicBool::new(false),
+            last_fleet_backoff: Mutex::new(None),
         };
         (
             Arc::new(Core::new(policy, SystemClock)),
