@@ -365,3 +365,40 @@ async fn a_401_on_renewal_drops_the_cached_and_stored_token() {
     // And callers get the error, not the old token, until the next request.
     assert!(tokens.token().await.is_err());
 }
+
+/// What a service writes: `?` from the source's error into the client's.
+async fn token_for_a_request(tokens: &TokenSource) -> Result<Arc<Token>, AuthError> {
+    Ok(tokens.token().await?)
+}
+
+/// And into the catch-all error of a binary.
+async fn token_in_main(tokens: &TokenSource) -> Result<Arc<Token>, Box<dyn std::error::Error>> {
+    Ok(tokens.token().await?)
+}
+
+#[tokio::test]
+async fn the_sources_error_goes_into_auth_error_and_box_dyn_error_with_question_mark() {
+    let server = server_with(App::integration("backend", "s3cret"));
+    let wrong = TokenSource::new(
+        client(&server),
+        Credentials::integration("backend", "wrong-s3cret", None),
+    );
+
+    let err = token_for_a_request(&wrong).await.unwrap_err();
+    assert!(matches!(err, AuthError::NoToken(_)), "{err:?}");
+    assert!(err.is_unauthorized(), "the failed request's status answers");
+    assert_eq!(err.status(), Some(401));
+    assert!(!err.is_retryable());
+    let source = std::error::Error::source(&err).expect("the source's error");
+    assert!(
+        source.to_string().starts_with("no valid access token"),
+        "{source}"
+    );
+    assert!(!format!("{err} {err:?}").contains("wrong-s3cret"));
+
+    let boxed = token_in_main(&wrong).await.unwrap_err();
+    assert!(
+        boxed.to_string().contains("refused the credentials"),
+        "{boxed}"
+    );
+}

@@ -345,6 +345,30 @@ async fn tokens_are_kept_versioned_with_their_life_as_expiry_under_the_prefix() 
 }
 
 #[tokio::test]
+async fn a_session_is_kept_past_its_access_token_for_as_long_as_its_record_says() {
+    let redis = RedisServer::start();
+    let store = store(&redis).await;
+    let expired = scope_core::auth::Token::new("acc", Duration::ZERO, "market:all", 0)
+        .with_refresh_token("r3fresh")
+        .with_owner("wQzX", "customer");
+    let record =
+        StoredToken::from_token(&expired).keep_until(SystemTime::now() + Duration::from_secs(3600));
+    store.put("session", record).await.unwrap();
+
+    let mut raw = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let ttl: i64 = raw.pttl("unit:token:session").await.unwrap();
+    assert!((3_590_000..=3_600_000).contains(&ttl), "{ttl}");
+    let back = store.get("session").await.unwrap().expect("kept");
+    assert!(back.to_token().is_none(), "its access token has expired");
+    assert_eq!(back.refresh_token().unwrap().expose_secret(), "r3fresh");
+    assert_eq!(back.owner(), Some(("wQzX", "customer")));
+}
+
+#[tokio::test]
 async fn bad_data_in_redis_is_an_absent_token() {
     let redis = RedisServer::start();
     let store = store(&redis).await;

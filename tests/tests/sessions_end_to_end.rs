@@ -4,7 +4,7 @@
 //! under keys with no secret and no e-mail address.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use scope_core::auth::{
     AuthClient, Credentials, CustomerSessions, ExposeSecret, Grant, MemoryStore, SessionError,
@@ -133,6 +133,62 @@ async fn a_thousand_tasks_renew_a_session_with_one_refresh() {
         old_refresh,
         "the rotated refresh token is stored"
     );
+}
+
+/// Rewrites the stored session as if it had sat idle past its access
+/// token's life: the token has expired, the record is kept for `kept`.
+async fn idle_past_expiry(store: &Shared, key: &SessionKey, kept: Duration) -> Token {
+    let current = stored(store, key).await.unwrap();
+    let expired = Token::new(
+        current.access_token().expose_secret(),
+        Duration::ZERO,
+        current.scope(),
+        current.created_at(),
+    )
+    .with_refresh_token(current.refresh_token().unwrap().expose_secret())
+    .with_owner(current.owner_id().unwrap(), current.owner_type().unwrap());
+    let record = StoredToken::from_token(&expired).keep_until(SystemTime::now() + kept);
+    store.put(key.as_str(), record).await.unwrap();
+    expired
+}
+
+#[tokio::test]
+async fn a_session_idle_past_its_access_token_renews_on_its_next_use() {
+    let (
+        Setup {
+            server,
+            sessions,
+            store,
+        },
+        key,
+    ) = logged_in().await;
+    let expired = idle_past_expiry(&store, &key, Duration::from_secs(3600)).await;
+    assert!(
+        store.get(key.as_str()).await.unwrap().is_some(),
+        "the store keeps the session past its access token"
+    );
+
+    let token = sessions.token(&key).await.unwrap();
+
+    assert!(!token.is_expired());
+    assert_ne!(
+        token.access_token().expose_secret(),
+        expired.access_token().expose_secret()
+    );
+    assert_eq!(server.refreshes(), 1);
+    let record = store.get(key.as_str()).await.unwrap().unwrap();
+    assert!(
+        record.kept_for() > Duration::from_secs(13 * 24 * 3600),
+        "the rotated refresh token keeps the session a new lifetime: {record:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_login_keeps_the_session_for_its_lifetime_not_its_access_token() {
+    let (Setup { store, .. }, key) = logged_in().await;
+    let record = store.get(key.as_str()).await.unwrap().unwrap();
+    assert!(record.kept_for() > record.remaining() + Duration::from_secs(24 * 3600));
+    assert!(record.kept_for() <= scope_core::auth::DEFAULT_SESSION_LIFETIME);
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::time::Duration;
 
-use super::RequestKind;
+use super::{RequestKind, TokenError};
 use crate::ScopeError;
 
 /// Why a request to the auth server (a token request, a revocation, a key-set
@@ -112,6 +112,10 @@ pub enum AuthError {
         /// The failed requests in a row the fleet has recorded.
         failures: u32,
     },
+    /// A token source had no valid token to give (its [`TokenError`], through
+    /// `?`): the failed request's error is the [`source`](StdError::source),
+    /// and the methods of this type answer for it.
+    NoToken(TokenError),
 }
 
 impl AuthError {
@@ -135,6 +139,7 @@ impl AuthError {
             AuthError::Transport(err) => Some(err.request),
             AuthError::Decode(err) => Some(err.request),
             AuthError::FleetBackoff { .. } => Some(RequestKind::Token),
+            AuthError::NoToken(err) => err.auth_error().request(),
             AuthError::InvalidConfig(_)
             | AuthError::InvalidScope(_)
             | AuthError::ScopeMismatch { .. } => None,
@@ -157,6 +162,7 @@ impl AuthError {
             AuthError::Server { status, .. } => Some(*status),
             AuthError::Redirected { status, .. } => Some(*status),
             AuthError::Decode(decode) => Some(decode.status),
+            AuthError::NoToken(err) => err.auth_error().status(),
             AuthError::Transport(_)
             | AuthError::Timeout { .. }
             | AuthError::InvalidConfig(_)
@@ -182,6 +188,7 @@ impl AuthError {
                 *retry_after
             }
             AuthError::FleetBackoff { retry_after, .. } => Some(*retry_after),
+            AuthError::NoToken(err) => err.retry_in().or(err.auth_error().retry_after()),
             _ => None,
         }
     }
@@ -209,6 +216,9 @@ impl AuthError {
     /// assert!(!AuthError::Rejected { request: RequestKind::Token, status: 400, errors: vec![] }.is_retryable());
     /// ```
     pub fn is_retryable(&self) -> bool {
+        if let AuthError::NoToken(err) = self {
+            return err.auth_error().is_retryable();
+        }
         matches!(
             self,
             AuthError::RateLimited { .. }
@@ -232,6 +242,7 @@ impl AuthError {
             AuthError::Rejected { errors, .. }
             | AuthError::RateLimited { errors, .. }
             | AuthError::Server { errors, .. } => errors,
+            AuthError::NoToken(err) => err.auth_error().api_errors(),
             _ => &[],
         }
     }
@@ -358,6 +369,7 @@ impl fmt::Display for AuthError {
                  after {failures} failed request(s) in a row, for {:.1} s more",
                 retry_after.as_secs_f64()
             ),
+            AuthError::NoToken(err) => fmt::Display::fmt(err, f),
         }
     }
 }
@@ -365,11 +377,29 @@ impl fmt::Display for AuthError {
 impl StdError for AuthError {
     fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
+            AuthError::NoToken(err) => Some(err),
             AuthError::Transport(err) => Some(err),
             AuthError::Decode(err) => Some(err),
             AuthError::InvalidScope(err) => Some(err),
             _ => None,
         }
+    }
+}
+
+impl From<TokenError> for AuthError {
+    /// A token source's failure, so `tokens.token().await?` works in a
+    /// function that returns `AuthError`: [`AuthError::NoToken`].
+    ///
+    /// ```no_run
+    /// use scope_core::auth::{AuthError, TokenSource};
+    ///
+    /// async fn header(tokens: &TokenSource) -> Result<String, AuthError> {
+    ///     let token = tokens.token().await?;
+    ///     Ok(format!("token for {}", token.scope()))
+    /// }
+    /// ```
+    fn from(err: TokenError) -> AuthError {
+        AuthError::NoToken(err)
     }
 }
 

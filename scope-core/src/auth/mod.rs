@@ -68,7 +68,9 @@ pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
 pub use exchange::RequestKind;
 pub use grant::Grant;
-pub use session::{CustomerSessions, DEFAULT_SESSION_MARGIN, SessionError, SessionKey};
+pub use session::{
+    CustomerSessions, DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_MARGIN, SessionError, SessionKey,
+};
 pub use source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
     FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken, TokenError,
@@ -112,6 +114,7 @@ pub use secrecy::{ExposeSecret, SecretString};
 #[cfg(feature = "blocking")]
 pub mod blocking {
     pub use super::client::blocking::{AuthClient, AuthClientBuilder};
+    pub use super::session::blocking::CustomerSessions;
     pub use super::source::blocking::TokenSource;
     #[cfg(feature = "verify")]
     pub use super::verify::blocking::Verifier;

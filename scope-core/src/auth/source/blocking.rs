@@ -221,7 +221,7 @@ impl fmt::Debug for TokenSource {
 }
 
 /// Runs a store's future on this thread, parking it while the future waits.
-fn block_on<F: Future>(future: F) -> F::Output {
+pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
     struct Unpark(Thread);
     impl Wake for Unpark {
         fn wake(self: Arc<Self>) {

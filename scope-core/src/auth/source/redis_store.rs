@@ -455,7 +455,7 @@ impl RedisStore {
             .and_then(|rest| rest.strip_prefix(' '))
             .and_then(StoredToken::from_line);
         match parsed {
-            Some(token) if token.remaining().is_zero() => None,
+            Some(token) if token.kept_for().is_zero() => None,
             Some(token) => Some(token),
             None => {
                 self.inner.unreadable.fetch_add(1, Ordering::Relaxed);
@@ -545,7 +545,8 @@ impl TokenStore for RedisStore {
 
     fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let remaining = token.remaining();
+            // Kept as long as the record says (a session outlives its access token).
+            let remaining = token.kept_for();
             if remaining.is_zero() {
                 return Ok(());
             }

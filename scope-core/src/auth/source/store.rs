@@ -30,8 +30,9 @@ pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>>
 ///
 /// Keys come from [`TokenSource`](crate::auth::TokenSource): the auth server's URL,
 /// the client id and the scope, joined by `|`. They hold no secret. A store
-/// returns what was put under a key until it is removed; it may forget a token
-/// once [`StoredToken::expires_at`] has passed. Errors are reported to the
+/// returns what was put under a key until it is removed; it may forget a
+/// record once its [`StoredToken::kept_for`] is zero (a token's expiry, or
+/// later for a customer session). Errors are reported to the
 /// source, which then carries on without the store (asking the auth server).
 ///
 /// ```
@@ -200,6 +201,56 @@ pub trait TokenStore: Send + Sync + 'static {
     }
 }
 
+/// A shared store is a store: every method goes to the one behind the `Arc`
+/// (leases and fleet backoff included), so sessions and sources can share one.
+///
+/// ```
+/// use std::sync::Arc;
+/// use scope_core::auth::{MemoryStore, TokenStore};
+///
+/// fn takes(_: impl TokenStore) {}
+/// let store = Arc::new(MemoryStore::new());
+/// takes(Arc::clone(&store));
+/// takes(store);
+/// ```
+impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        (**self).get(key)
+    }
+    fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()> {
+        (**self).put(key, token)
+    }
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        (**self).remove(key)
+    }
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        access_token: &'a SecretString,
+    ) -> StoreFuture<'a, bool> {
+        (**self).remove_if(key, access_token)
+    }
+    fn acquire_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, Lease> {
+        (**self).acquire_lease(key, holder)
+    }
+    fn release_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, ()> {
+        (**self).release_lease(key, holder)
+    }
+    fn wait_for_token<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        (**self).wait_for_token(key)
+    }
+    fn fleet_backoff<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<FleetBackoff>> {
+        (**self).fleet_backoff(key)
+    }
+    fn set_fleet_backoff<'a>(
+        &'a self,
+        key: &'a str,
+        backoff: Option<FleetBackoff>,
+    ) -> StoreFuture<'a, ()> {
+        (**self).set_fleet_backoff(key, backoff)
+    }
+}
+
 /// What [`TokenStore::acquire_lease`] answered.
 ///
 /// ```
@@ -305,7 +356,10 @@ pub struct StoredToken {
     scope: String,
     created_at: i64,
     expires_at: SystemTime,
-    /// A customer session's refresh token and owner (not in the line format).
+    /// How long the store keeps the record: its expiry, or later for a
+    /// session, whose refresh token outlives the access token.
+    keep_until: SystemTime,
+    /// A customer session's refresh token and owner.
     session: Option<Session>,
 }
 
@@ -344,6 +398,7 @@ impl StoredToken {
             scope: scope.into(),
             created_at,
             expires_at,
+            keep_until: expires_at,
             session: None,
         }
     }
@@ -368,6 +423,7 @@ impl StoredToken {
             scope: token.scope().to_owned(),
             created_at: token.created_at(),
             expires_at,
+            keep_until: expires_at,
             session: (token.refresh_token().is_some() || token.owner_id().is_some()).then(|| {
                 Session {
                     refresh_token: token.refresh_token().cloned(),
@@ -504,6 +560,72 @@ impl StoredToken {
             .unwrap_or(Duration::ZERO)
     }
 
+    /// This record kept by the store until `until` (never before the token
+    /// expires): a customer session is kept past its access token's expiry,
+    /// for as long as its refresh token may still renew it.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::StoredToken;
+    ///
+    /// let expired = StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 0, SystemTime::UNIX_EPOCH);
+    /// let kept = expired.keep_until(SystemTime::now() + Duration::from_secs(3600));
+    /// assert!(kept.to_token().is_none(), "the access token has expired");
+    /// assert!(kept.kept_for() > Duration::from_secs(3500), "the record is kept");
+    /// ```
+    pub fn keep_until(mut self, until: SystemTime) -> StoredToken {
+        self.keep_until = until.max(self.expires_at);
+        self
+    }
+
+    /// How long from now the store should keep the record, on the wall
+    /// clock: the token's [`remaining`](StoredToken::remaining) life, or more
+    /// for a record given [`keep_until`](StoredToken::keep_until). A store
+    /// drops the record once this is zero (and may set it as its expiry).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use scope_core::auth::StoredToken;
+    ///
+    /// let stored = StoredToken::new("abc", "bearer", Duration::from_secs(60), "", 0,
+    ///     SystemTime::now() + Duration::from_secs(60));
+    /// assert!(stored.kept_for() <= Duration::from_secs(60));
+    /// ```
+    pub fn kept_for(&self) -> Duration {
+        self.keep_until
+            .duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO)
+    }
+
+    /// A customer session's refresh token, if the record holds one: kept
+    /// readable after the access token has expired, so the session renews.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{ExposeSecret, StoredToken, Token};
+    ///
+    /// let token = Token::new("abc", Duration::from_secs(60), "", 0).with_refresh_token("r3fresh");
+    /// let stored = StoredToken::from_token(&token);
+    /// assert_eq!(stored.refresh_token().unwrap().expose_secret(), "r3fresh");
+    /// ```
+    pub fn refresh_token(&self) -> Option<&SecretString> {
+        self.session.as_ref()?.refresh_token.as_ref()
+    }
+
+    /// A customer session's owner, as (id, type), if the record names one.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{StoredToken, Token};
+    ///
+    /// let token = Token::new("abc", Duration::from_secs(60), "", 0).with_owner("wQzX", "customer");
+    /// assert_eq!(StoredToken::from_token(&token).owner(), Some(("wQzX", "customer")));
+    /// ```
+    pub fn owner(&self) -> Option<(&str, &str)> {
+        let (id, kind) = self.session.as_ref()?.owner.as_ref()?;
+        Some((id, kind))
+    }
+
     /// The record as one line of text, for stores that keep strings: the
     /// expiry in Unix milliseconds, the lifetime in seconds, the creation time,
     /// the token type, the access token and the scope, separated by spaces (the
@@ -511,9 +633,10 @@ impl StoredToken {
     /// token: keep it as secret as the token.
     ///
     /// A customer session's record (one with a refresh token or an owner)
-    /// starts with `session {refresh token} {owner type} {owner id} ` (`-` for
-    /// a missing one), then the same fields; it holds the refresh token too.
-    /// Commerce Layer's refresh tokens and ids hold no spaces.
+    /// starts with `session {kept until, Unix ms} {refresh token} {owner type}
+    /// {owner id} ` (`-` for a missing one), then the same fields; it holds the
+    /// refresh token too. Commerce Layer's refresh tokens and ids hold no
+    /// spaces. A record that is not a session is kept until its expiry.
     ///
     /// ```
     /// use std::time::{Duration, SystemTime};
@@ -527,11 +650,8 @@ impl StoredToken {
     /// assert_eq!(back.expires_at(), stored.expires_at());
     /// ```
     pub fn to_line(&self) -> String {
-        let expires_ms = self
-            .expires_at
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or(Duration::ZERO)
-            .as_millis();
+        let expires_ms = unix_ms(self.expires_at);
+        let keep_ms = unix_ms(self.keep_until);
         let session = self.session.as_ref().map_or_else(String::new, |session| {
             let (kind, id) = session
                 .owner
@@ -541,7 +661,7 @@ impl StoredToken {
                 .refresh_token
                 .as_ref()
                 .map_or("-", secrecy::ExposeSecret::expose_secret);
-            format!("session {refresh} {kind} {id} ")
+            format!("session {keep_ms} {refresh} {kind} {id} ")
         });
         format!(
             "{session}{expires_ms} {} {} {} {} {}",
@@ -564,12 +684,19 @@ impl StoredToken {
     /// ```
     pub fn from_line(line: &str) -> Option<StoredToken> {
         if let Some(rest) = line.strip_prefix("session ") {
-            let mut fields = rest.splitn(4, ' ');
+            let mut fields = rest.splitn(5, ' ');
             let given = |field: &str| (field != "-" && !field.is_empty()).then(|| field.to_owned());
+            let keep_ms: u64 = fields.next()?.parse().ok()?;
             let refresh_token = given(fields.next()?);
             let kind = given(fields.next()?);
             let id = given(fields.next()?);
-            let mut stored = StoredToken::from_line(fields.next()?)?;
+            let line = fields.next()?;
+            // Not a session's line nested in a session's.
+            if line.starts_with("session ") {
+                return None;
+            }
+            let mut stored = StoredToken::from_line(line)?
+                .keep_until(UNIX_EPOCH.checked_add(Duration::from_millis(keep_ms))?);
             stored.session = Some(Session {
                 refresh_token: refresh_token.map(SecretString::from),
                 owner: id.zip(kind),
@@ -594,6 +721,13 @@ impl StoredToken {
     }
 }
 
+/// `at` in Unix milliseconds (zero before 1970).
+fn unix_ms(at: SystemTime) -> u128 {
+    at.duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_millis()
+}
+
 impl fmt::Debug for StoredToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoredToken")
@@ -603,6 +737,7 @@ impl fmt::Debug for StoredToken {
             .field("scope", &self.scope)
             .field("created_at", &self.created_at)
             .field("expires_at", &self.expires_at)
+            .field("keep_until", &self.keep_until)
             .field(
                 "refresh_token",
                 &self
@@ -729,7 +864,7 @@ impl TokenStore for MemoryStore {
         let mut tokens = self.lock();
         // Expired tokens are dropped when met, so the map does not grow with them.
         let token = match tokens.get(key) {
-            Some(token) if token.remaining().is_zero() => {
+            Some(token) if token.kept_for().is_zero() => {
                 tokens.remove(key);
                 None
             }
@@ -763,12 +898,15 @@ mod tests {
         )
         .with_refresh_token("refresh-1")
         .with_owner("cust-1", "customer");
-        let line = StoredToken::from_token(&token).to_line();
+        let keep = UNIX_EPOCH + Duration::from_millis(4_102_444_800_000);
+        let line = StoredToken::from_token(&token).keep_until(keep).to_line();
         assert!(
-            line.starts_with("session refresh-1 customer cust-1 "),
+            line.starts_with("session 4102444800000 refresh-1 customer cust-1 "),
             "{line}"
         );
-        let back = StoredToken::from_line(&line).unwrap().to_token().unwrap();
+        let record = StoredToken::from_line(&line).unwrap();
+        assert_eq!(record.keep_until, keep);
+        let back = record.to_token().unwrap();
         assert_eq!(
             secrecy::ExposeSecret::expose_secret(back.refresh_token().unwrap()),
             "refresh-1"
@@ -777,6 +915,24 @@ mod tests {
         assert_eq!(back.owner_type(), Some("customer"));
         assert_eq!(back.scope(), "market:code:eu");
         assert!(StoredToken::from_line("session refresh-1 customer").is_none());
+        // The line of the format before `kept until`: absent, not garbage.
+        let old = line.replacen("session 4102444800000 ", "session ", 1);
+        assert!(StoredToken::from_line(&old).is_none(), "{old}");
+        let nested = line.replacen("cust-1 ", "cust-1 session 1 - - - ", 1);
+        assert!(StoredToken::from_line(&nested).is_none(), "{nested}");
+    }
+
+    #[tokio::test]
+    async fn memory_store_keeps_a_session_past_its_access_token() {
+        let store = MemoryStore::new();
+        let expired = StoredToken::new("a", "bearer", Duration::from_secs(60), "", 0, UNIX_EPOCH)
+            .keep_until(SystemTime::now() + Duration::from_secs(600));
+        store.put("s", expired).await.unwrap();
+        let kept = store.get("s").await.unwrap().expect("kept past its expiry");
+        assert!(kept.to_token().is_none());
+        let gone = StoredToken::new("a", "bearer", Duration::from_secs(60), "", 0, UNIX_EPOCH);
+        store.put("t", gone).await.unwrap();
+        assert!(store.get("t").await.unwrap().is_none());
     }
 
     #[test]

@@ -1,19 +1,28 @@
 //! `CustomerSessions`: tokens per customer (or user) that renew themselves
-//! with their refresh token, kept in a [`TokenStore`].
+//! with their refresh token, kept in a [`TokenStore`]. `engine` does the work
+//! for both flavours; `blocking` is the blocking one.
 
-use std::collections::HashMap;
+#[cfg(feature = "blocking")]
+pub(crate) mod blocking;
+mod engine;
+
 use std::error::Error as StdError;
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::{
-    AuthClient, AuthError, Credentials, Grant, StoreError, StoredToken, Token, TokenStore,
-};
+use super::{AuthClient, AuthError, Credentials, Grant, StoreError, Token, TokenStore};
+use engine::Engine;
 
 /// How long before its expiry a session's access token is renewed (10
 /// minutes, as js-auth does).
 pub const DEFAULT_SESSION_MARGIN: Duration = Duration::from_secs(600);
+
+/// How long a session is kept in the store after its refresh token was
+/// issued (14 days, the refresh tokens' life in Commerce Layer's older docs):
+/// an idle session outlives its access token, and renews on its next use.
+/// Set your application's with [`CustomerSessions::session_lifetime`].
+pub const DEFAULT_SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
 
 /// The sessions of one application's customers (or users): each a token and
 /// its refresh token, kept in a [`TokenStore`] under a [`SessionKey`] that
@@ -44,16 +53,7 @@ pub const DEFAULT_SESSION_MARGIN: Duration = Duration::from_secs(600);
 /// ```
 #[derive(Clone)]
 pub struct CustomerSessions {
-    inner: Arc<Inner>,
-}
-
-struct Inner {
-    client: AuthClient,
-    credentials: Credentials,
-    store: Arc<dyn TokenStore>,
-    margin: Duration,
-    /// One lock per session in use: the single flight of its renewals.
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    engine: Arc<Engine<AuthClient>>,
 }
 
 /// Where a session is kept: `session|{client id}|{scope}|{owner type}:{owner id}`.
@@ -150,20 +150,10 @@ impl From<StoreError> for SessionError {
     }
 }
 
-/// Whether a failed refresh means the refresh token is worthless.
-fn refused(err: &AuthError) -> bool {
-    matches!(
-        err,
-        AuthError::Rejected {
-            status: 400 | 401,
-            ..
-        }
-    )
-}
-
 impl CustomerSessions {
     /// Sessions of the customers (or users) of `credentials`' application,
-    /// kept in `store`, renewed [`DEFAULT_SESSION_MARGIN`] before expiry.
+    /// kept in `store`, renewed [`DEFAULT_SESSION_MARGIN`] before expiry and
+    /// kept [`DEFAULT_SESSION_LIFETIME`] after their last refresh token.
     ///
     /// ```
     /// use scope_core::auth::{AuthClient, Credentials, CustomerSessions, MemoryStore};
@@ -177,13 +167,13 @@ impl CustomerSessions {
         store: impl TokenStore,
     ) -> CustomerSessions {
         CustomerSessions {
-            inner: Arc::new(Inner {
+            engine: Arc::new(Engine::new(
                 client,
                 credentials,
-                store: Arc::new(store),
-                margin: DEFAULT_SESSION_MARGIN,
-                locks: Mutex::default(),
-            }),
+                Arc::new(store),
+                DEFAULT_SESSION_MARGIN,
+                DEFAULT_SESSION_LIFETIME,
+            )),
         }
     }
 
@@ -198,25 +188,26 @@ impl CustomerSessions {
     /// # let _ = sessions;
     /// ```
     pub fn refresh_margin(self, margin: Duration) -> CustomerSessions {
-        let inner = Arc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
-            client: shared.client.clone(),
-            credentials: shared.credentials.clone(),
-            store: Arc::clone(&shared.store),
-            margin: shared.margin,
-            locks: Mutex::default(),
-        });
-        CustomerSessions {
-            inner: Arc::new(Inner { margin, ..inner }),
-        }
+        let engine = Arc::new(self.engine.with(margin, self.engine.lifetime));
+        CustomerSessions { engine }
     }
 
-    /// The key a session of `token`'s owner is kept under.
-    fn key_of(&self, token: &Token) -> Option<SessionKey> {
-        let (id, kind) = token.owner_id().zip(token.owner_type())?;
-        Some(SessionKey(format!(
-            "session|{}|{kind}:{id}",
-            self.inner.credentials.cache_key()
-        )))
+    /// These sessions kept in the store `lifetime` after their refresh token
+    /// was issued (or rotated), instead of [`DEFAULT_SESSION_LIFETIME`]: set
+    /// it to your application's refresh-token lifetime. An idle session
+    /// outlives its access token for this long and renews on its next use.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{AuthClient, Credentials, CustomerSessions, MemoryStore};
+    ///
+    /// let sessions = CustomerSessions::new(AuthClient::new(), Credentials::webapp("id", "s", None), MemoryStore::new())
+    ///     .session_lifetime(Duration::from_secs(30 * 24 * 3600));
+    /// # let _ = sessions;
+    /// ```
+    pub fn session_lifetime(self, lifetime: Duration) -> CustomerSessions {
+        let engine = Arc::new(self.engine.with(self.engine.margin, lifetime));
+        CustomerSessions { engine }
     }
 
     /// Opens a session with `grant` (`password`, `authorization_code` or JWT
@@ -234,44 +225,13 @@ impl CustomerSessions {
     /// # let _ = key; Ok(()) }
     /// ```
     pub async fn login(&self, grant: &Grant) -> Result<SessionKey, SessionError> {
-        let inner = &*self.inner;
-        let token = inner
-            .client
-            .request_token_with(&inner.credentials, grant)
-            .await
-            .map_err(SessionError::Auth)?;
-        let key = match (self.key_of(&token), token.refresh_token()) {
-            (Some(key), Some(_)) => key,
-            _ => return Err(SessionError::NotASession),
-        };
-        inner
-            .store
-            .put(key.as_str(), StoredToken::from_token(&token))
-            .await?;
-        Ok(key)
-    }
-
-    fn lock_of(&self, key: &SessionKey) -> Arc<tokio::sync::Mutex<()>> {
-        let mut locks = self
-            .inner
-            .locks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        Arc::clone(locks.entry(key.0.clone()).or_default())
-    }
-
-    fn forget_lock(&self, key: &SessionKey) {
-        self.inner
-            .locks
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&key.0);
+        self.engine.login(grant).await
     }
 
     /// The session's access token, renewed with its refresh token (and the
-    /// rotated refresh token stored) when under the margin remains. One
-    /// renewal per session however many tasks ask at once: they wait for it
-    /// and get its token.
+    /// rotated refresh token stored) when under the margin remains, or when
+    /// it expired while the session sat idle. One renewal per session however
+    /// many tasks ask at once: they wait for it and get its token.
     ///
     /// # Errors
     ///
@@ -286,51 +246,7 @@ impl CustomerSessions {
     /// # let _ = token; Ok(()) }
     /// ```
     pub async fn token(&self, key: &SessionKey) -> Result<Token, SessionError> {
-        let inner = &*self.inner;
-        let lock = self.lock_of(key);
-        let _flight = lock.lock().await;
-        let current = inner
-            .store
-            .get(key.as_str())
-            .await?
-            .and_then(|stored| stored.to_token())
-            .ok_or(SessionError::NotFound)?;
-        if current.remaining() > inner.margin {
-            return Ok(current);
-        }
-        let Some(refresh) = current.refresh_token().cloned() else {
-            return Err(SessionError::NotASession);
-        };
-        let renewal = inner
-            .client
-            .request_token_with(&inner.credentials, &Grant::RefreshToken(refresh.clone()))
-            .await;
-        match renewal {
-            Ok(mut renewed) => {
-                if renewed.refresh_token().is_none() {
-                    renewed =
-                        renewed.with_refresh_token(secrecy::ExposeSecret::expose_secret(&refresh));
-                }
-                if renewed.owner_id().is_none()
-                    && let (Some(id), Some(kind)) = (current.owner_id(), current.owner_type())
-                {
-                    renewed = renewed.with_owner(id, kind);
-                }
-                inner
-                    .store
-                    .put(key.as_str(), StoredToken::from_token(&renewed))
-                    .await?;
-                Ok(renewed)
-            }
-            Err(err) if refused(&err) => {
-                inner.store.remove(key.as_str()).await?;
-                self.forget_lock(key);
-                Err(SessionError::Ended(err))
-            }
-            // A transient failure: the valid token is still good.
-            Err(_) if !current.is_expired() => Ok(current),
-            Err(err) => Err(SessionError::Auth(err)),
-        }
+        self.engine.token(key).await
     }
 
     /// Logs out: revokes the session's access token and forgets the session.
@@ -349,26 +265,12 @@ impl CustomerSessions {
     /// # Ok(()) }
     /// ```
     pub async fn logout(&self, key: &SessionKey) -> Result<(), SessionError> {
-        let inner = &*self.inner;
-        let lock = self.lock_of(key);
-        let _flight = lock.lock().await;
-        let stored = inner.store.get(key.as_str()).await?;
-        inner.store.remove(key.as_str()).await?;
-        self.forget_lock(key);
-        let stored = stored.ok_or(SessionError::NotFound)?;
-        inner
-            .client
-            .revoke(stored.access_token(), &inner.credentials)
-            .await
-            .map_err(SessionError::Auth)
+        self.engine.logout(key).await
     }
 }
 
 impl fmt::Debug for CustomerSessions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("CustomerSessions")
-            .field("credentials", &self.inner.credentials)
-            .field("margin", &self.inner.margin)
-            .finish_non_exhaustive()
+        self.engine.debug("CustomerSessions", f)
     }
 }
