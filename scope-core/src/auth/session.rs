@@ -362,6 +362,92 @@ impl CustomerSessions {
             .await
             .map_err(SessionError::Auth)
     }
+
+    /// One session as a [`TokenProvider`](crate::auth::TokenProvider), for an
+    /// SDK that holds `Arc<dyn TokenProvider>` or for the outgoing middleware.
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthClient, Credentials, CustomerSessions, MemoryStore, SessionKey};
+    ///
+    /// let sessions = CustomerSessions::new(AuthClient::new(), Credentials::webapp("id", "s", None), MemoryStore::new());
+    /// let session = sessions.session(SessionKey::from_string("session|id||user:u1"));
+    /// assert_eq!(session.key().as_str(), "session|id||user:u1");
+    /// ```
+    pub fn session(&self, key: SessionKey) -> crate::auth::CustomerSession {
+        crate::auth::CustomerSession::new(self.clone(), key)
+    }
+
+    /// The Core API answered 401 to a request made with `rejected`: renews
+    /// the session with its refresh token now, if it still holds `rejected`.
+    /// A session already renewed is left alone, so many requests that saw the
+    /// same token refused cause one renewal.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotFound`] when no session is kept under `key`;
+    /// [`SessionError::Ended`] when the server refused the refresh token (the
+    /// session is removed); [`SessionError::Auth`] when the renewal failed
+    /// otherwise (the session keeps its token, to be renewed on a later call);
+    /// [`SessionError::Store`] when the store fails.
+    ///
+    /// ```no_run
+    /// # async fn run(sessions: scope_core::auth::CustomerSessions, key: scope_core::auth::SessionKey) -> Result<(), scope_core::auth::SessionError> {
+    /// let token = sessions.token(&key).await?;
+    /// // ... the Core API answers 401 Unauthorized to a request with `token`:
+    /// sessions.renew_rejected(&key, &token).await?;
+    /// let renewed = sessions.token(&key).await?;
+    /// # let _ = renewed; Ok(()) }
+    /// ```
+    pub async fn renew_rejected(
+        &self,
+        key: &SessionKey,
+        rejected: &Token,
+    ) -> Result<(), SessionError> {
+        let inner = &*self.inner;
+        let lock = self.lock_of(key);
+        let _flight = lock.lock().await;
+        let current = inner
+            .store
+            .get(key.as_str())
+            .await?
+            .and_then(|stored| stored.to_token())
+            .ok_or(SessionError::NotFound)?;
+        if !current.same_access_token(rejected) {
+            return Ok(());
+        }
+        let Some(refresh) = current.refresh_token().cloned() else {
+            return Err(SessionError::NotASession);
+        };
+        let renewal = inner
+            .client
+            .request_token_with(&inner.credentials, &Grant::RefreshToken(refresh.clone()))
+            .await;
+        match renewal {
+            Ok(mut renewed) => {
+                // As in `token`: an answer without them keeps the session's own.
+                if renewed.refresh_token().is_none() {
+                    renewed =
+                        renewed.with_refresh_token(secrecy::ExposeSecret::expose_secret(&refresh));
+                }
+                if renewed.owner_id().is_none()
+                    && let (Some(id), Some(kind)) = (current.owner_id(), current.owner_type())
+                {
+                    renewed = renewed.with_owner(id, kind);
+                }
+                inner
+                    .store
+                    .put(key.as_str(), StoredToken::from_token(&renewed))
+                    .await?;
+                Ok(())
+            }
+            Err(err) if refused(&err) => {
+                inner.store.remove(key.as_str()).await?;
+                self.forget_lock(key);
+                Err(SessionError::Ended(err))
+            }
+            Err(err) => Err(SessionError::Auth(err)),
+        }
+    }
 }
 
 impl fmt::Debug for CustomerSessions {
