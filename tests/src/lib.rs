@@ -43,6 +43,7 @@ mod access_token;
 mod answer;
 mod app;
 mod body;
+mod core_api;
 mod grants;
 pub mod jwt;
 mod misbehaviour;
@@ -56,6 +57,7 @@ mod state;
 mod token_endpoint;
 
 pub use app::{App, AppKind};
+pub use core_api::CoreApi;
 pub use misbehaviour::{ErrorShape, Misbehaviour};
 pub use people::AUTHORIZATION_CODE_LIFETIME;
 pub use received::ReceivedRequest;

@@ -37,7 +37,9 @@
 //! `exchange` writes every request body and reads every answer without I/O;
 //! `client` sends them (one `send` per flavour); `cache` is the single-flight
 //! token cache and `source` puts it over a client and a [`TokenStore`];
-//! `claims` decodes a token, `verify` checks its signature.
+//! `claims` decodes a token, `verify` checks its signature; `provider` is the
+//! [`TokenProvider`] trait an SDK holds, and `outgoing` (features `middleware`
+//! and `tower`) puts its tokens on requests to the Core API.
 
 mod assertion;
 mod authorize;
@@ -48,6 +50,9 @@ mod credentials;
 mod error;
 mod exchange;
 mod grant;
+#[cfg(any(feature = "middleware", feature = "tower"))]
+pub mod outgoing;
+mod provider;
 mod session;
 mod source;
 mod token;
@@ -68,6 +73,9 @@ pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
 pub use exchange::RequestKind;
 pub use grant::Grant;
+pub use provider::{
+    BlockingTokenProvider, CustomerSession, ProviderError, ProviderFuture, TokenProvider,
+};
 pub use session::{
     CustomerSessions, DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_MARGIN, SessionError, SessionKey,
 };
@@ -78,7 +86,7 @@ pub use source::{
 };
 #[cfg(feature = "redis")]
 pub use source::{RedisStore, RedisStoreBuilder};
-pub use token::Token;
+pub use token::{InvalidAccessToken, Token};
 #[cfg(feature = "verify")]
 pub use verify::{
     DEFAULT_REFETCH_COOLDOWN, FAILURE_BACKOFF, Verifier, VerifierBuilder, VerifyError,

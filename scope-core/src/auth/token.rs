@@ -4,9 +4,12 @@ use std::borrow::Cow;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use crate::ScopeSet;
+
+/// The scheme of the `Authorization` header, with its space.
+const BEARER: &str = "Bearer ";
 
 /// An access token from the auth server, with its type, lifetime and scope.
 ///
@@ -185,6 +188,83 @@ impl Token {
         &self.access_token
     }
 
+    /// The `Authorization` header's value, `Bearer {access token}`, marked
+    /// sensitive so that `http`'s `Debug` and HTTP/2's header compression leave
+    /// it out.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidAccessToken`] when the access token is empty or holds a byte
+    /// that is not visible ASCII. Tokens read from the auth server's answer are
+    /// checked for this when they arrive, so only a token built by hand with
+    /// [`Token::new`] (or loaded by a store you wrote) can fail here.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::Token;
+    ///
+    /// let token = Token::new("eyJ.e30.c2ln", Duration::from_secs(60), "market:all", 0);
+    /// let value = token.authorization_header()?;
+    /// assert_eq!(value, "Bearer eyJ.e30.c2ln");
+    /// assert!(value.is_sensitive());
+    /// assert!(!format!("{value:?}").contains("eyJ"));
+    ///
+    /// let typed_by_hand = Token::new("two words", Duration::from_secs(60), "market:all", 0);
+    /// assert!(typed_by_hand.authorization_header().is_err());
+    /// # Ok::<(), scope_core::auth::InvalidAccessToken>(())
+    /// ```
+    pub fn authorization_header(&self) -> Result<http::HeaderValue, InvalidAccessToken> {
+        let token = self.access_token.expose_secret().as_bytes();
+        // Stricter than `HeaderValue`, which also takes tabs and bytes past ASCII.
+        if token.is_empty() || !token.iter().all(u8::is_ascii_graphic) {
+            return Err(InvalidAccessToken { _private: () });
+        }
+        let mut bytes = Vec::with_capacity(BEARER.len() + token.len());
+        bytes.extend_from_slice(BEARER.as_bytes());
+        bytes.extend_from_slice(token);
+        let mut value =
+            http::HeaderValue::try_from(bytes).map_err(|_| InvalidAccessToken { _private: () })?;
+        value.set_sensitive(true);
+        Ok(value)
+    }
+
+    /// The header as a name and a text, for clients that take strings:
+    /// `("Authorization", "Bearer {access token}")`, the text a
+    /// [`SecretString`] that `Debug` shows as `[REDACTED]`. It is not checked:
+    /// use [`authorization_header`](Token::authorization_header) to have the
+    /// token checked for bytes a header cannot carry.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{ExposeSecret, Token};
+    ///
+    /// let token = Token::new("eyJ.e30.c2ln", Duration::from_secs(60), "market:all", 0);
+    /// let (name, value) = token.authorization_pair();
+    /// assert_eq!(name, "Authorization");
+    /// assert_eq!(value.expose_secret(), "Bearer eyJ.e30.c2ln");
+    /// assert!(!format!("{:?}", token.authorization_pair()).contains("eyJ"));
+    /// ```
+    pub fn authorization_pair(&self) -> (&'static str, SecretString) {
+        let value = format!("{BEARER}{}", self.access_token.expose_secret());
+        ("Authorization", SecretString::from(value))
+    }
+
+    /// Whether `other` carries the same access token: how a provider tells
+    /// whether a token rejected by the Core API is still the one it serves.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::Token;
+    ///
+    /// let token = Token::new("abc", Duration::from_secs(60), "market:all", 0);
+    /// let renewed = Token::new("def", Duration::from_secs(60), "market:all", 0);
+    /// assert!(token.same_access_token(&token.clone()));
+    /// assert!(!token.same_access_token(&renewed));
+    /// ```
+    pub fn same_access_token(&self, other: &Token) -> bool {
+        self.access_token.expose_secret() == other.access_token.expose_secret()
+    }
+
     /// The token type as the server sent it: `bearer` in any case.
     ///
     /// ```
@@ -298,3 +378,35 @@ impl fmt::Debug for Token {
             .finish_non_exhaustive()
     }
 }
+
+/// A token that cannot be sent in an `Authorization` header: its access token
+/// is empty or holds a byte that is not visible ASCII. The auth server never
+/// issues such a token; one built with [`Token::new`] can be one. The error
+/// never shows the token.
+///
+/// ```
+/// use std::time::Duration;
+/// use scope_core::auth::Token;
+///
+/// let err = Token::new("caf\u{e9}", Duration::from_secs(60), "market:all", 0)
+///     .authorization_header()
+///     .unwrap_err();
+/// assert!(err.to_string().contains("visible ASCII"));
+/// assert!(!err.to_string().contains("caf"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidAccessToken {
+    _private: (),
+}
+
+impl fmt::Display for InvalidAccessToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(
+            "the access token cannot be sent in an `Authorization` header: it is empty or holds \
+             a byte that is not visible ASCII; tokens from the auth server never do, so check the \
+             text given to `Token::new` or loaded by the token store",
+        )
+    }
+}
+
+impl std::error::Error for InvalidAccessToken {}

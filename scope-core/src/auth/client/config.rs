@@ -362,7 +362,7 @@ fn without_user_info(text: &str) -> String {
 /// (`127.0.0.0/8`, `::1`) or `localhost`. The parser reads IPv4 hosts in every
 /// form browsers accept, so `http://2130706433` and `http://0x7f.1` are
 /// 127.0.0.1 and count as loopback.
-fn is_loopback(url: &Url) -> bool {
+pub(crate) fn is_loopback(url: &Url) -> bool {
     match url.host() {
         Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
         Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),

@@ -12,6 +12,8 @@ pub use async_client::AuthClient;
 pub use builder::AuthClientBuilder;
 #[cfg(feature = "verify")]
 pub(crate) use config::KEY_SET_PATH;
+#[cfg(any(feature = "middleware", feature = "tower"))]
+pub(crate) use config::is_loopback;
 pub use config::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };

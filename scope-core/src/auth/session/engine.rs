@@ -153,6 +153,27 @@ impl<C: SessionClient> Engine<C> {
     }
 
     pub(crate) async fn token(&self, key: &SessionKey) -> Result<Token, SessionError> {
+        self.serve(key, None).await?.ok_or(SessionError::NotFound)
+    }
+
+    /// After a 401 to a request made with `rejected`: renews now if the
+    /// session still holds that token (else another task already did).
+    pub(crate) async fn renew_rejected(
+        &self,
+        key: &SessionKey,
+        rejected: &Token,
+    ) -> Result<(), SessionError> {
+        self.serve(key, Some(rejected)).await.map(drop)
+    }
+
+    /// The session's token, renewed when under the margin remains or when
+    /// the Core API refused it (`rejected`); `None` when `rejected` is no
+    /// longer the session's token (nothing to do).
+    async fn serve(
+        &self,
+        key: &SessionKey,
+        rejected: Option<&Token>,
+    ) -> Result<Option<Token>, SessionError> {
         let _flight = self.flight(key).await;
         let stored = self
             .store
@@ -160,8 +181,20 @@ impl<C: SessionClient> Engine<C> {
             .await?
             .ok_or(SessionError::NotFound)?;
         let current = stored.to_token();
-        if let Some(current) = current.as_ref().filter(|t| t.remaining() > self.margin) {
-            return Ok(current.clone());
+        match rejected {
+            None => {
+                if let Some(current) = current.as_ref().filter(|t| t.remaining() > self.margin) {
+                    return Ok(Some(current.clone()));
+                }
+            }
+            Some(rejected) => {
+                if !current
+                    .as_ref()
+                    .is_some_and(|t| t.same_access_token(rejected))
+                {
+                    return Ok(None);
+                }
+            }
         }
         // The record outlives its access token: the refresh token renews it.
         let Some(refresh) = stored.refresh_token().cloned() else {
@@ -175,15 +208,18 @@ impl<C: SessionClient> Engine<C> {
             Ok(renewed) => {
                 let (renewed, record) = self.renewed(&stored, &refresh, renewed);
                 self.store.put(key.as_str(), record).await?;
-                Ok(renewed)
+                Ok(Some(renewed))
             }
             Err(err) if refused(&err) => {
                 self.store.remove(key.as_str()).await?;
                 Err(SessionError::Ended(err))
             }
+            // A refused token is not served again.
+            Err(err) if rejected.is_some() => Err(SessionError::Auth(err)),
             // A transient failure: a still valid token is still good.
             Err(err) => current
                 .filter(|token| !token.is_expired())
+                .map(Some)
                 .ok_or(SessionError::Auth(err)),
         }
     }

@@ -267,6 +267,49 @@ impl CustomerSessions {
     pub async fn logout(&self, key: &SessionKey) -> Result<(), SessionError> {
         self.engine.logout(key).await
     }
+
+    /// One session as a [`TokenProvider`](crate::auth::TokenProvider), for an
+    /// SDK that holds `Arc<dyn TokenProvider>` or for the outgoing middleware.
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthClient, Credentials, CustomerSessions, MemoryStore, SessionKey};
+    ///
+    /// let sessions = CustomerSessions::new(AuthClient::new(), Credentials::webapp("id", "s", None), MemoryStore::new());
+    /// let session = sessions.session(SessionKey::from_string("session|id||user:u1"));
+    /// assert_eq!(session.key().as_str(), "session|id||user:u1");
+    /// ```
+    pub fn session(&self, key: SessionKey) -> crate::auth::CustomerSession {
+        crate::auth::CustomerSession::new(self.clone(), key)
+    }
+
+    /// The Core API answered 401 to a request made with `rejected`: renews
+    /// the session with its refresh token now, if it still holds `rejected`.
+    /// A session already renewed is left alone, so many requests that saw the
+    /// same token refused cause one renewal.
+    ///
+    /// # Errors
+    ///
+    /// [`SessionError::NotFound`] when no session is kept under `key`;
+    /// [`SessionError::Ended`] when the server refused the refresh token (the
+    /// session is removed); [`SessionError::Auth`] when the renewal failed
+    /// otherwise (the session keeps its token, to be renewed on a later call);
+    /// [`SessionError::Store`] when the store fails.
+    ///
+    /// ```no_run
+    /// # async fn run(sessions: scope_core::auth::CustomerSessions, key: scope_core::auth::SessionKey) -> Result<(), scope_core::auth::SessionError> {
+    /// let token = sessions.token(&key).await?;
+    /// // ... the Core API answers 401 Unauthorized to a request with `token`:
+    /// sessions.renew_rejected(&key, &token).await?;
+    /// let renewed = sessions.token(&key).await?;
+    /// # let _ = renewed; Ok(()) }
+    /// ```
+    pub async fn renew_rejected(
+        &self,
+        key: &SessionKey,
+        rejected: &Token,
+    ) -> Result<(), SessionError> {
+        self.engine.renew_rejected(key, rejected).await
+    }
 }
 
 impl fmt::Debug for CustomerSessions {
