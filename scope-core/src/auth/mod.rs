@@ -51,6 +51,7 @@ mod grant;
 mod session;
 mod source;
 mod token;
+mod trace;
 #[cfg(feature = "verify")]
 mod verify;
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use super::{
-    AuthClient, AuthError, Credentials, Grant, StoreError, StoredToken, Token, TokenStore,
+    AuthClient, AuthError, Credentials, Grant, StoreError, StoredToken, Token, TokenStore, trace,
 };
 
 /// How long before its expiry a session's access token is renewed (10
@@ -248,6 +248,7 @@ impl CustomerSessions {
             .store
             .put(key.as_str(), StoredToken::from_token(&token))
             .await?;
+        trace::debug!("session opened", session = %key.as_str());
         Ok(key)
     }
 
@@ -301,10 +302,17 @@ impl CustomerSessions {
         let Some(refresh) = current.refresh_token().cloned() else {
             return Err(SessionError::NotASession);
         };
+        trace::debug!("renewing the session", session = %key.as_str());
         let renewal = inner
             .client
             .request_token_with(&inner.credentials, &Grant::RefreshToken(refresh.clone()))
             .await;
+        if let Err(err) = &renewal
+            && !refused(err)
+        {
+            let error = trace::error_kind(err);
+            trace::warning!("session renewal failed", session = %key.as_str(), error = %error);
+        }
         match renewal {
             Ok(mut renewed) => {
                 if renewed.refresh_token().is_none() {
@@ -320,9 +328,11 @@ impl CustomerSessions {
                     .store
                     .put(key.as_str(), StoredToken::from_token(&renewed))
                     .await?;
+                trace::debug!("session renewed", session = %key.as_str());
                 Ok(renewed)
             }
             Err(err) if refused(&err) => {
+                trace::info!("refresh token refused: session ended", session = %key.as_str());
                 inner.store.remove(key.as_str()).await?;
                 self.forget_lock(key);
                 Err(SessionError::Ended(err))
@@ -355,6 +365,7 @@ impl CustomerSessions {
         let stored = inner.store.get(key.as_str()).await?;
         inner.store.remove(key.as_str()).await?;
         self.forget_lock(key);
+        trace::info!("session logged out", session = %key.as_str());
         let stored = stored.ok_or(SessionError::NotFound)?;
         inner
             .client
