@@ -84,6 +84,8 @@ impl Span {
         Span
     }
 
+    // Used by the blocking flavour only.
+    #[cfg_attr(not(feature = "blocking"), allow(dead_code))]
     pub(crate) fn in_scope<T>(&self, f: impl FnOnce() -> T) -> T {
         f()
     }
