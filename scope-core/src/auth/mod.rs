@@ -56,6 +56,7 @@ mod provider;
 mod session;
 mod source;
 mod token;
+mod trace;
 #[cfg(feature = "verify")]
 mod verify;
 

@@ -25,6 +25,8 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 
+use super::trace::{self, Secs};
+
 pub(crate) use clock::{Clock, SystemClock, now};
 pub(crate) use flight::{Failure, Flight, Outcome};
 pub(crate) use policy::{Policy, random};
@@ -55,6 +57,11 @@ pub(crate) trait RetryHint: Send + Sync + 'static {
     fn lifetime_too_short(lifetime: Duration) -> Self
     where
         Self: Sized;
+
+    /// The failure's kind as a log field: a fixed word, never server text.
+    fn kind(&self) -> &'static str {
+        "failure"
+    }
 }
 
 /// The cached value with the instants that govern it.
@@ -196,7 +203,6 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
     }
 
     /// Whether a valid value is cached, on the precise clock.
-    #[cfg(test)]
     pub fn has_valid(&self) -> bool {
         let now = self.clock.now();
         self.current
@@ -300,6 +306,31 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
         failure
     }
 
+    /// The log line of a request that landed: the value's life, or the failure, the wait
+    /// before the next request and whether a valid value is still served meanwhile.
+    fn trace_landed(&self, outcome: &Outcome<T, E>) {
+        // Read only when a line is written.
+        let left =
+            |at: Option<Instant>| Secs(at.map(|at| at.saturating_duration_since(self.clock.now())));
+        match outcome {
+            Outcome::Done(Ok(value)) => {
+                trace::debug!("token renewed", expires_in = %left(Some(value.expires_at())));
+            }
+            Outcome::Done(Err(failure)) if failure.error.drops_value() => trace::warning!(
+                "the auth server refused the credentials: the cached token was dropped",
+                error = %failure.error.kind(),
+                retry_in = %left(failure.retry_at),
+            ),
+            Outcome::Done(Err(failure)) => trace::warning!(
+                "the token request failed: backing off",
+                error = %failure.error.kind(),
+                retry_in = %left(failure.retry_at),
+                serving_cached = %self.has_valid(),
+            ),
+            Outcome::Abandoned => {}
+        }
+    }
+
     fn abandon(&self, flight: &Arc<Flight<T, E>>) {
         release(&mut self.lock(), flight);
         flight.land(Outcome::Abandoned);
@@ -333,7 +364,9 @@ impl<T: Expiring, E: RetryHint, C: Clock> Ticket<T, E, C> {
 
     pub fn land(mut self, result: Result<T, E>) -> Outcome<T, E> {
         self.landed = true;
-        self.core.land(&self.flight, self.sent_at, result)
+        let outcome = self.core.land(&self.flight, self.sent_at, result);
+        self.core.trace_landed(&outcome);
+        outcome
     }
 
     /// Runs `request` and lands its result.
@@ -378,23 +411,31 @@ where
             Step::Failed(failure) => return Err(failure),
             Step::Join(flight) => flight.wait().await,
             Step::ReadyAndRenew(value, ticket) => {
+                trace::debug!(
+                    "renewing the token ahead of expiry; the cached one is served meanwhile"
+                );
                 match tokio::runtime::Handle::try_current() {
-                    Ok(runtime) => drop(runtime.spawn(ticket.run(request()))),
+                    Ok(runtime) => {
+                        drop(runtime.spawn(trace::in_current_span(ticket.run(request()))))
+                    }
                     // No runtime to run it in the background: this caller renews.
                     Err(_) => drop(ticket.run(request()).await),
                 }
                 return Ok(value);
             }
-            Step::Lead(ticket) => match tokio::runtime::Handle::try_current() {
-                Ok(runtime) if !inline => {
-                    let flight = ticket.flight();
-                    drop(runtime.spawn(ticket.run(request())));
-                    let outcome = flight.wait().await;
-                    inline = matches!(outcome, Outcome::Abandoned);
-                    outcome
+            Step::Lead(ticket) => {
+                trace::debug!("no valid token cached: getting one");
+                match tokio::runtime::Handle::try_current() {
+                    Ok(runtime) if !inline => {
+                        let flight = ticket.flight();
+                        drop(runtime.spawn(trace::in_current_span(ticket.run(request()))));
+                        let outcome = flight.wait().await;
+                        inline = matches!(outcome, Outcome::Abandoned);
+                        outcome
+                    }
+                    _ => ticket.run(request()).await,
                 }
-                _ => ticket.run(request()).await,
-            },
+            }
         };
         // Abandoned: whoever ran the request stopped, so start over.
         if let Outcome::Done(result) = outcome {
@@ -422,15 +463,22 @@ where
             Step::Failed(failure) => return Err(failure),
             Step::Join(flight) => flight.wait_blocking(),
             Step::ReadyAndRenew(value, ticket) => {
+                trace::debug!(
+                    "renewing the token ahead of expiry; the cached one is served meanwhile"
+                );
                 let renew = request.clone();
+                let span = trace::Span::current();
                 // With no thread to be had, the ticket is dropped with the
                 // closure, so the next caller renews instead.
                 let _detached = std::thread::Builder::new()
                     .name("scope-core token renewal".into())
-                    .spawn(move || drop(ticket.land(renew())));
+                    .spawn(move || span.in_scope(|| drop(ticket.land(renew()))));
                 return Ok(value);
             }
-            Step::Lead(ticket) => ticket.land(request()),
+            Step::Lead(ticket) => {
+                trace::debug!("no valid token cached: getting one");
+                ticket.land(request())
+            }
         };
         // Abandoned: whoever ran the request stopped, so start over.
         if let Outcome::Done(result) = outcome {

@@ -9,6 +9,7 @@ use secrecy::SecretString;
 use super::builder::{AuthClientBuilder, http_client_error};
 use super::config::Config;
 use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request};
+use crate::auth::trace;
 use crate::auth::{AuthError, Credentials, Grant, Token};
 
 /// Gets access tokens from Commerce Layer's auth server, with the
@@ -142,13 +143,16 @@ impl AuthClient {
         credentials: &Credentials,
         grant: &Grant,
     ) -> Result<Token, AuthError> {
-        let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
-        let answer = self.send(request, Some(body)).await?;
-        answer.token(
-            request,
-            credentials.scope(),
-            self.config.check_granted_scope,
-        )
+        trace::answered(trace::token_request(credentials, grant), async {
+            let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
+            let answer = self.send(request, Some(body)).await?;
+            answer.token(
+                request,
+                credentials.scope(),
+                self.config.check_granted_scope,
+            )
+        })
+        .await
     }
 
     /// A handle on this client (the same connection pool and settings) that
@@ -214,8 +218,11 @@ impl AuthClient {
         token: &SecretString,
         credentials: &Credentials,
     ) -> Result<(), AuthError> {
-        let Outgoing { request, body } = Outgoing::revocation(token, credentials);
-        self.send(request, Some(body)).await?.revocation(request)
+        trace::answered(trace::revocation(credentials), async {
+            let Outgoing { request, body } = Outgoing::revocation(token, credentials);
+            self.send(request, Some(body)).await?.revocation(request)
+        })
+        .await
     }
 
     /// The one way a request leaves this client: a POST of `body` as JSON (a

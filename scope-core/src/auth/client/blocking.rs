@@ -26,6 +26,7 @@ use secrecy::SecretString;
 use super::builder::http_client_error;
 use super::config::Config;
 use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request, RequestKind};
+use crate::auth::trace;
 use crate::auth::{AuthError, Credentials, Grant, Token, TransportError};
 
 /// Builds a blocking [`AuthClient`]: the same builder as the async client's,
@@ -137,13 +138,15 @@ impl AuthClient {
         credentials: &Credentials,
         grant: &Grant,
     ) -> Result<Token, AuthError> {
-        let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
-        let answer = self.send(request, Some(body))?;
-        answer.token(
-            request,
-            credentials.scope(),
-            self.config.check_granted_scope,
-        )
+        trace::answered_blocking(trace::token_request(credentials, grant), || {
+            let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
+            let answer = self.send(request, Some(body))?;
+            answer.token(
+                request,
+                credentials.scope(),
+                self.config.check_granted_scope,
+            )
+        })
     }
 
     /// A handle on this client (the same connection pool and settings) that
@@ -197,8 +200,10 @@ impl AuthClient {
     ///
     /// As the async [`AuthClient::revoke`](crate::auth::AuthClient::revoke).
     pub fn revoke(&self, token: &SecretString, credentials: &Credentials) -> Result<(), AuthError> {
-        let Outgoing { request, body } = Outgoing::revocation(token, credentials);
-        self.send(request, Some(body))?.revocation(request)
+        trace::answered_blocking(trace::revocation(credentials), || {
+            let Outgoing { request, body } = Outgoing::revocation(token, credentials);
+            self.send(request, Some(body))?.revocation(request)
+        })
     }
 
     /// The one way a request leaves this client, as the async

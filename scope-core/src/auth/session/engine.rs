@@ -9,7 +9,9 @@ use std::time::{Duration, SystemTime};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::{SessionError, SessionKey};
-use crate::auth::{AuthClient, AuthError, Credentials, Grant, StoredToken, Token, TokenStore};
+use crate::auth::{
+    AuthClient, AuthError, Credentials, Grant, StoredToken, Token, TokenStore, trace,
+};
 
 /// The two requests sessions make, for either flavour of client. The
 /// blocking client's requests run when the future is polled, under the
@@ -136,6 +138,7 @@ impl<C: SessionClient> Engine<C> {
         self.store
             .put(key.as_str(), self.fresh_record(&token))
             .await?;
+        trace::debug!("session opened", session = %key.as_str());
         Ok(key)
     }
 
@@ -200,17 +203,26 @@ impl<C: SessionClient> Engine<C> {
         let Some(refresh) = stored.refresh_token().cloned() else {
             return Err(SessionError::NotASession);
         };
+        trace::debug!("renewing the session", session = %key.as_str());
         let renewal = self
             .client
             .token_with(&self.credentials, &Grant::RefreshToken(refresh.clone()))
             .await;
+        if let Err(err) = &renewal
+            && !refused(err)
+        {
+            let error = trace::error_kind(err);
+            trace::warning!("session renewal failed", session = %key.as_str(), error = %error);
+        }
         match renewal {
             Ok(renewed) => {
                 let (renewed, record) = self.renewed(&stored, &refresh, renewed);
                 self.store.put(key.as_str(), record).await?;
+                trace::debug!("session renewed", session = %key.as_str());
                 Ok(Some(renewed))
             }
             Err(err) if refused(&err) => {
+                trace::info!("refresh token refused: session ended", session = %key.as_str());
                 self.store.remove(key.as_str()).await?;
                 Err(SessionError::Ended(err))
             }
@@ -258,6 +270,7 @@ impl<C: SessionClient> Engine<C> {
         let stored = self.store.get(key.as_str()).await?;
         self.store.remove(key.as_str()).await?;
         let stored = stored.ok_or(SessionError::NotFound)?;
+        trace::info!("session logged out", session = %key.as_str());
         self.client
             .revoke(stored.access_token(), &self.credentials)
             .await

@@ -12,6 +12,7 @@ use super::store::StoreError;
 use super::token_source::{Requester, TokenError, TokenSourceBuilder};
 use crate::auth::blocking::AuthClient;
 use crate::auth::cache::{self, Core};
+use crate::auth::trace;
 use crate::auth::{AuthError, Credentials, Token};
 
 /// A cached access token for one set of credentials, renewed before it
@@ -120,7 +121,8 @@ impl TokenSource {
             return Ok(token);
         }
         let requester = Arc::clone(&self.requester);
-        cache::get_blocking(&self.core, move || requester.request_blocking())
+        trace::token_source(&self.requester.credentials)
+            .in_scope(|| cache::get_blocking(&self.core, move || requester.request_blocking()))
             .map_err(TokenError::from)
     }
 

@@ -12,6 +12,7 @@ use redis::{AsyncCommands, Client, IntoConnectionInfo, Script};
 use secrecy::{ExposeSecret, SecretString};
 
 use super::store::{FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore};
+use crate::auth::trace;
 
 /// The version written before every stored value. A value with any other
 /// version (a future format, an old one) is read as absent.
@@ -366,8 +367,8 @@ impl RedisStore {
     }
 
     /// How many values this store met that it could not read (garbage, another
-    /// version, a key of the wrong type) and took as absent: the warning that
-    /// goes with them, since the crate writes no log.
+    /// version, a key of the wrong type) and took as absent. With feature
+    /// `tracing`, each is also a warning naming its key (never its value).
     ///
     /// ```no_run
     /// # fn check(store: &scope_core::auth::RedisStore) {
@@ -410,6 +411,7 @@ impl RedisStore {
                 text = text.replace(password, "[REDACTED]");
             }
         }
+        trace::debug!("a Redis call failed", error = %text);
         StoreError::new(text)
     }
 
@@ -447,8 +449,8 @@ impl RedisStore {
         self.inner.connection.clone()
     }
 
-    /// Reads a stored value; anything but a current-version token is absent.
-    fn read_value(&self, value: Option<String>) -> Option<StoredToken> {
+    /// Reads the value stored for `key`; anything but a current-version token is absent.
+    fn read_value(&self, key: &str, value: Option<String>) -> Option<StoredToken> {
         let value = value?;
         let parsed = value
             .strip_prefix(VALUE_VERSION)
@@ -459,6 +461,7 @@ impl RedisStore {
             Some(token) => Some(token),
             None => {
                 self.inner.unreadable.fetch_add(1, Ordering::Relaxed);
+                trace::warning!("stored token unreadable: taken as absent", key = %self.token_key(key));
                 None
             }
         }
@@ -484,6 +487,7 @@ impl RedisStore {
                     || err.kind() == redis::ErrorKind::UnexpectedReturnType =>
             {
                 self.inner.unreadable.fetch_add(1, Ordering::Relaxed);
+                trace::warning!("token key of another type: taken as absent", key = %redis_key);
                 Ok(None)
             }
             Ok(Err(err)) => Err(self.error("GET failed", &err)),
@@ -540,7 +544,7 @@ impl fmt::Debug for RedisStore {
 
 impl TokenStore for RedisStore {
     fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
-        Box::pin(async move { Ok(self.read_value(self.get_raw(key).await?)) })
+        Box::pin(async move { Ok(self.read_value(key, self.get_raw(key).await?)) })
     }
 
     fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()> {
@@ -581,9 +585,11 @@ impl TokenStore for RedisStore {
             let Some(raw) = self.get_raw(key).await? else {
                 return Ok(false);
             };
-            let same = self.read_value(Some(raw.clone())).is_some_and(|stored| {
-                stored.access_token().expose_secret() == access_token.expose_secret()
-            });
+            let same = self
+                .read_value(key, Some(raw.clone()))
+                .is_some_and(|stored| {
+                    stored.access_token().expose_secret() == access_token.expose_secret()
+                });
             if !same {
                 return Ok(false);
             }
@@ -701,6 +707,9 @@ impl TokenStore for RedisStore {
                 let until = UNIX_EPOCH.checked_add(Duration::from_millis(until.parse().ok()?))?;
                 Some(FleetBackoff::new(until, failures.parse().ok()?))
             });
+            if value.is_some() && parsed.is_none() {
+                trace::warning!("stored backoff unreadable: taken as absent", key = %backoff_key);
+            }
             Ok(parsed)
         })
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use super::store::{FleetBackoff, Lease, MemoryStore, StoreError, StoredToken, TokenStore};
 use crate::auth::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
+use crate::auth::trace::{self, secs};
 use crate::auth::{AuthClient, AuthError, Credentials, DecodeError, Token};
 
 /// How long before expiry a token is renewed unless the builder says otherwise.
@@ -166,7 +167,8 @@ impl<C> Requester<C> {
 
     /// Notes whether a store call failed (the source is then on its own).
     fn noted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        self.on_its_own.store(result.is_err(), Ordering::Release);
+        let was_on_its_own = self.on_its_own.swap(result.is_err(), Ordering::AcqRel);
+        trace::store_answered(&self.key, was_on_its_own, &result);
         result
     }
 
@@ -204,7 +206,8 @@ impl<C> Requester<C> {
     fn reject(&self, core: &Core<Token, AuthError>, token: &Token) {
         let access_token = token.access_token();
         *self.rejected() = Some(access_token.clone());
-        core.invalidate_if(|cached| same_secret(cached.access_token(), access_token));
+        let dropped = core.invalidate_if(|cached| same_secret(cached.access_token(), access_token));
+        trace::info!("refused token invalidated", key = %self.key, was_cached = %dropped);
     }
 
     /// After a request that failed with `error`: when the server refused the
@@ -222,6 +225,7 @@ impl<C> Requester<C> {
     pub(crate) async fn invalidate(&self, core: &Core<Token, AuthError>) -> Result<(), StoreError> {
         self.skip_store.store(true, Ordering::Release);
         core.invalidate();
+        trace::info!("the cached token was invalidated", key = %self.key);
         self.store.remove(&self.key).await
     }
 
@@ -281,6 +285,7 @@ impl Requester<AuthClient> {
             };
             match self.noted(self.store.acquire_lease(&self.key, &self.holder).await) {
                 Ok(Lease::Granted) => {
+                    trace::debug!("lease taken: this process asks for the fleet");
                     // The previous holder may have saved its token and
                     // released the lease since the store was last read.
                     if let Some(token) = self.load_stored().await {
@@ -291,9 +296,11 @@ impl Requester<AuthClient> {
                     return self.request_for_the_fleet(failures).await;
                 }
                 Ok(Lease::HeldElsewhere) => {
+                    trace::debug!("lease held elsewhere: waiting for its token");
                     match self.noted(self.store.wait_for_token(&self.key).await) {
                         Ok(Some(stored)) => {
                             if let Some(token) = self.accept(stored) {
+                                trace::debug!("woken by the fleet's token");
                                 return Ok(token);
                             }
                         }
@@ -332,7 +339,11 @@ impl Requester<AuthClient> {
             *self.last_fleet_backoff() = Some(backoff);
         }
         match backoff.and_then(|backoff| backoff_error(&backoff)) {
-            Some(error) => Err(Refusal::Backoff(error)),
+            Some(error) => {
+                let retry_in = error.retry_after().unwrap_or_default();
+                trace::warning!("fleet backoff: no request until it ends", retry_in = %secs(retry_in));
+                Err(Refusal::Backoff(error))
+            }
             None => Ok(backoff),
         }
     }
@@ -368,6 +379,7 @@ impl Requester<AuthClient> {
                     .policy
                     .backoff(failures, error.retry_after(), cache::random());
                 let until = std::time::SystemTime::now() + wait;
+                trace::warning!("fleet backoff recorded", retry_in = %secs(wait), failures = %failures);
                 let recorded = self
                     .store
                     .set_fleet_backoff(&self.key, Some(FleetBackoff::new(until, failures)))
@@ -463,7 +475,8 @@ impl TokenSource {
             let requester = Arc::clone(requester);
             async move { requester.request().await }
         };
-        cache::get(&self.core, request)
+        let span = trace::token_source(&requester.credentials);
+        trace::in_span(cache::get(&self.core, request), span)
             .await
             .map_err(TokenError::from)
     }
@@ -544,8 +557,9 @@ impl TokenSource {
     /// source is getting tokens on its own: its own single flight and
     /// backoff, one request per renewal for this process instead of one for
     /// the fleet. It goes back to the store's lease as soon as the store
-    /// answers again. The crate writes no log: poll this (or the store's
-    /// errors from [`invalidate`](TokenSource::invalidate)) to report it.
+    /// answers again. With feature `tracing`, a warning says so when it
+    /// starts and a line when it ends; poll this (or read the store's errors
+    /// from [`invalidate`](TokenSource::invalidate)) to report it otherwise.
     ///
     /// ```
     /// use scope_core::auth::{AuthClient, Credentials, TokenSource};
@@ -863,6 +877,10 @@ impl RetryHint for AuthError {
     /// is no use any more.
     fn drops_value(&self) -> bool {
         self.is_unauthorized()
+    }
+
+    fn kind(&self) -> &'static str {
+        trace::error_kind(self)
     }
 
     fn lifetime_too_short(lifetime: Duration) -> Self {

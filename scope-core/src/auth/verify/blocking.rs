@@ -13,6 +13,7 @@ use super::key_cache::{FetchState, Shared};
 use super::{VerifierBuilder, VerifyError};
 use crate::auth::blocking::AuthClient;
 use crate::auth::exchange::KEY_SET;
+use crate::auth::trace;
 use crate::auth::{Claims, Token};
 
 /// Checks access tokens' RS512 signatures with the keys of one auth server, cached by `kid`,
@@ -149,8 +150,9 @@ impl Verifier {
         if let Some(answer) = keys.before_fetch(&state, kid, attempts_seen) {
             return answer;
         }
-        let fetched = self.client.send(KEY_SET, None);
-        let fetched = fetched.and_then(|answer| answer.document(KEY_SET));
+        let fetched = trace::answered_blocking(trace::key_set_request(), || {
+            self.client.send(KEY_SET, None)?.document(KEY_SET)
+        });
         keys.after_fetch(&mut state, kid, fetched)
     }
 }

@@ -16,6 +16,7 @@ use super::{ALGORITHM, FAILURE_BACKOFF, VerifyError};
 use crate::auth::AuthError;
 use crate::auth::claims::{Claims, JwtPart, claims_from_payload, decode_json_object, split_jwt};
 use crate::auth::client::KEY_SET_PATH;
+use crate::auth::trace::{self, secs};
 
 /// What a verifier of either flavour holds: the checks and the key cache, and the lock that
 /// the one fetching caller holds (tokio's or std's).
@@ -170,7 +171,11 @@ impl KeyCache {
             Some(_) => self.options.refetch_cooldown.min(FAILURE_BACKOFF),
             None => self.options.refetch_cooldown,
         };
-        (crate::auth::now().saturating_duration_since(last.at) < wait).then(refuse)
+        let cooling_down = crate::auth::now().saturating_duration_since(last.at) < wait;
+        if cooling_down {
+            trace::debug!("unknown kid: no refetch in the cooldown", kid = %kid, cooldown = %secs(wait));
+        }
+        cooling_down.then(refuse)
     }
 
     /// Called with the fetch lock held, with what the fetch brought.
@@ -185,6 +190,8 @@ impl KeyCache {
             .and_then(|body| parse_key_set(&body));
         let outcome = match parsed {
             Ok(keys) => {
+                // A refetch: keys were known, but not `kid`.
+                trace::info!("key set fetched", keys = %keys.len(), kid = %kid, refetch = %!self.keys().is_empty());
                 let key = keys.get(kid).cloned();
                 *self.keys.write().unwrap_or_else(|e| e.into_inner()) = keys;
                 state.last = Some(LastFetch {
@@ -194,6 +201,8 @@ impl KeyCache {
                 key.ok_or_else(|| VerifyError::unknown_key(kid))
             }
             Err(err) => {
+                // A key-set fetch carries no secret, and its error bodies are not read.
+                trace::warning!("the key set could not be fetched", kid = %kid, error = %err);
                 state.last = Some(LastFetch {
                     at: crate::auth::now(),
                     failure: Some(err.clone()),

@@ -9,6 +9,7 @@ use secrecy::ExposeSecret as _;
 use super::key_cache::{FetchState, Shared};
 use super::{VerifierBuilder, VerifyError};
 use crate::auth::exchange::KEY_SET;
+use crate::auth::trace;
 use crate::auth::{AuthClient, Claims, Token};
 
 /// Checks access tokens' RS512 signatures with the keys of one auth server, cached by `kid`.
@@ -151,8 +152,10 @@ impl Verifier {
         if let Some(answer) = keys.before_fetch(&state, kid, attempts_seen) {
             return answer;
         }
-        let fetched = self.client.send(KEY_SET, None).await;
-        let fetched = fetched.and_then(|answer| answer.document(KEY_SET));
+        let fetched = trace::answered(trace::key_set_request(), async {
+            self.client.send(KEY_SET, None).await?.document(KEY_SET)
+        })
+        .await;
         keys.after_fetch(&mut state, kid, fetched)
     }
 }
