@@ -5,4 +5,4 @@
 # hot path of token() with either store. Needs redis-server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo run --release -q -p scope-tests --example fleet -- --measure "$@"
+cargo run --release -q -p scope-examples --example fleet -- --measure "$@"

@@ -18,8 +18,8 @@ pub const DEFAULT_AUTHORIZE_URL: &str = "https://dashboard.commercelayer.io/oaut
 /// one the redirect brings back before exchanging the code
 /// ([`Grant::authorization_code`](crate::auth::Grant::authorization_code)).
 ///
-/// The state is 32 bytes from the operating system's CSPRNG (through
-/// aws-lc-rs), base64url-encoded. `Debug` does not show it.
+/// The state is 32 bytes from the operating system's CSPRNG (through the
+/// crate's crypto backend), base64url-encoded. `Debug` does not show it.
 ///
 /// ```
 /// use scope_core::auth::AuthorizeRequest;
@@ -88,11 +88,7 @@ impl AuthorizeRequest {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn state_matches(&self, returned: &str) -> bool {
-        aws_lc_rs::constant_time::verify_slices_are_equal(
-            self.state.as_bytes(),
-            returned.as_bytes(),
-        )
-        .is_ok()
+        super::crypto::constant_time_eq(self.state.as_bytes(), returned.as_bytes())
     }
 }
 
@@ -194,13 +190,10 @@ impl AuthorizeRequestBuilder {
 
 /// 32 bytes of the system's CSPRNG, base64url without padding (43 characters).
 fn random_state() -> Result<String, AuthError> {
-    use aws_lc_rs::rand::SecureRandom as _;
     let mut bytes = [0u8; 32];
-    aws_lc_rs::rand::SystemRandom::new()
-        .fill(&mut bytes)
-        .map_err(|_| {
-            AuthError::InvalidConfig("the system's random number generator failed".into())
-        })?;
+    super::crypto::fill_random(&mut bytes).map_err(|_| {
+        AuthError::InvalidConfig("the system's random number generator failed".into())
+    })?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

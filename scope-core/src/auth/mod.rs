@@ -47,6 +47,7 @@ mod cache;
 mod claims;
 mod client;
 mod credentials;
+mod crypto;
 mod error;
 mod exchange;
 mod grant;

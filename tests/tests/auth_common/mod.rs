@@ -1,9 +1,7 @@
 //! Runs one scenario through both clients: the async one (on a tokio runtime)
-//! and the blocking one; `example` runs this package's examples.
+//! and the blocking one.
 
 #![allow(dead_code)] // each test file uses a part
-
-pub mod example;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -295,6 +295,7 @@ impl AuthClientBuilder<reqwest::Client> {
     /// assert!(AuthClient::builder().base_url("ftp://auth.commercelayer.io").build().is_err());
     /// ```
     pub fn build(self) -> Result<AuthClient, AuthError> {
+        crate::auth::crypto::prepare_http_tls();
         let (config, http) = self.checked()?;
         let http = match http {
             Some(http) => http,

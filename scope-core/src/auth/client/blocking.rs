@@ -304,6 +304,7 @@ impl super::builder::AuthClientBuilder<reqwest::blocking::Client> {
     /// assert!(err.is_err());
     /// ```
     pub fn build(self) -> Result<AuthClient, AuthError> {
+        crate::auth::crypto::prepare_http_tls();
         let (config, http) = self.checked()?;
         let http = match http {
             Some(http) => http,

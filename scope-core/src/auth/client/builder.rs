@@ -163,9 +163,14 @@ impl<H> AuthClientBuilder<H> {
     /// client that follows redirects could re-post the credentials elsewhere
     /// (such an answer is refused, but only after the fact). Its own connect
     /// timeout applies; this builder's total timeout and headers are set on
-    /// every request.
+    /// every request. With the `ring` feature and not `aws-lc-rs`, reqwest has no TLS
+    /// provider of its own: install one before building that client, e.g.
+    /// `rustls::crypto::ring::default_provider().install_default()` (this crate's
+    /// own clients do it for you).
     ///
     /// ```
+    /// # #[cfg(not(feature = "aws-lc-rs"))]
+    /// # let _ = rustls::crypto::ring::default_provider().install_default();
     /// let shared = reqwest::Client::builder()
     ///     .redirect(reqwest::redirect::Policy::none())
     ///     .build()

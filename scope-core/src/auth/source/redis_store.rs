@@ -223,6 +223,7 @@ impl RedisStoreBuilder {
                 scrub(err, password.as_ref().map(|p| p.expose_secret()))
             ))
         };
+        crate::auth::crypto::prepare_redis_tls();
         let client = Client::open(info).map_err(|err| fail("cannot open", err.to_string()))?;
         let config = redis::aio::ConnectionManagerConfig::new()
             .set_connection_timeout(Some(self.timeout))

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
+use jsonwebtoken::DecodingKey;
 use serde_json::Value;
 
 use super::{ALGORITHM, FAILURE_BACKOFF, VerifyError};
@@ -113,16 +113,14 @@ impl KeyCache {
         checked: Checked<'_>,
         key: &DecodingKey,
     ) -> Result<Claims, VerifyError> {
-        // The aws-lc backend is named here, not found through jsonwebtoken's process-wide
-        // default, which panics when a build enables both backends.
-        let verifier = (jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.verifier_factory)(
-            &Algorithm::RS512,
+        // The crate's crypto backend checks the signature (see auth::crypto).
+        if !crate::auth::crypto::verify_rs512(
             key,
-        )
-        .map_err(|_| VerifyError::BadSignature)?;
-        verifier
-            .verify(checked.signing_input.as_bytes(), &checked.signature)
-            .map_err(|_| VerifyError::BadSignature)?;
+            checked.signing_input.as_bytes(),
+            &checked.signature,
+        ) {
+            return Err(VerifyError::BadSignature);
+        }
 
         if !self.options.ignore_expiry {
             let exp = checked

@@ -14,18 +14,19 @@
 //! The keys come from the auth server the [`AuthClient`](crate::auth::AuthClient) is configured for, never from the
 //! token's own `iss` claim: a forged token could otherwise name a key set its forger controls.
 //!
-//! # Why `jsonwebtoken` with the `aws_lc_rs` backend
+//! # Why `jsonwebtoken`, with no backend of its own
 //!
 //! [`jsonwebtoken`] is the most used and actively maintained JWT crate in Rust, and it parses
-//! JWKs into RSA keys. Since version 10 it asks for a crypto backend: `rust_crypto` (the pure
-//! Rust `rsa` crate and friends) or `aws_lc_rs`. This crate picks `aws_lc_rs` because the
-//! `auth` feature's reqwest already links aws-lc-rs for rustls: verification then adds no second
-//! RSA implementation, no new native build and only jsonwebtoken itself to the dependency tree
-//! (`rust_crypto` would add `rsa`, `sha2`, `p256`, `p384`, `ed25519-dalek` and `hmac`, none of
-//! which this crate needs otherwise; the `rsa` crate also carries a timing advisory,
-//! RUSTSEC-2023-0071, that concerns private-key operations rather than verification). The
-//! backend is called explicitly rather than through jsonwebtoken's process-wide default, so a
-//! program whose other dependencies enable both backends still works.
+//! JWKs into RSA keys. Since version 10 it asks for a crypto backend of its own: `rust_crypto`
+//! (the pure Rust `rsa` crate and friends) or `aws_lc_rs`. This crate enables neither: the RS512
+//! check is made by the crate's own crypto backend (aws-lc-rs or ring, whichever rustls already
+//! links; see the `aws-lc-rs` and `ring` features), which has the same RSA verification API in
+//! both. Verification then adds no second RSA implementation, no new native build and only
+//! jsonwebtoken itself to the dependency tree (`rust_crypto` would add `rsa`, `sha2`, `p256`,
+//! `p384`, `ed25519-dalek` and `hmac`; the `rsa` crate also carries a timing advisory,
+//! RUSTSEC-2023-0071, that concerns private-key operations rather than verification), and a
+//! program whose other dependencies enable jsonwebtoken's backends still works, since its
+//! process-wide default is never consulted.
 //!
 //! The header is read by this module, not by jsonwebtoken: a token whose `alg` is `none`,
 //! `HS512` or anything but `RS512` is refused with [`VerifyError::Algorithm`] before any key is

@@ -1,9 +1,9 @@
 //! The `inspect` example, run as a user would run it, against the stand-in it starts.
 //! `cargo test` builds the examples before it runs this file.
 
-mod auth_common;
+mod common;
 
-use auth_common::example::{assert_no_token_or_secret, example, run};
+use common::{assert_no_token_or_secret, example, run};
 
 #[test]
 fn inspect_reads_verifies_and_revokes_a_token_without_printing_it() {

@@ -1,10 +1,10 @@
 //! The `token` and `quickstart` examples, run as a user would run them, against
 //! the stand-in. `cargo test` builds the examples before it runs this file.
 
-mod auth_common;
+mod common;
 
-use auth_common::example::{assert_no_token_or_secret, example, run};
-use auth_common::{INTEGRATION_SECRET, server};
+use common::{INTEGRATION_SECRET, server};
+use common::{assert_no_token_or_secret, example, run};
 
 #[test]
 fn token_prints_one_json_object_for_a_sales_channel() {

@@ -1,7 +1,7 @@
 //! Get a token, read what it says about itself, check its signature, then revoke it.
 //!
 //! ```text
-//! cargo run -p scope-tests --example inspect
+//! cargo run --example inspect
 //! ```
 //!
 //! With no configuration it starts the loopback stand-in of the auth server. With

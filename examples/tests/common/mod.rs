@@ -1,7 +1,23 @@
-//! The examples of this package, run as a user would run them.
+//! The examples of this package, run as a user would run them, and the stand-in
+//! they are pointed at.
+
+#![allow(dead_code)] // each test file uses a part
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
+
+use scope_tests::AuthServer;
+
+/// The secret of the integration `server` knows.
+pub const INTEGRATION_SECRET: &str = "backend-secret-0123456789";
+
+/// A stand-in that knows a sales channel `storefront` and an integration `backend`.
+pub fn server() -> AuthServer {
+    let server = AuthServer::start();
+    server.add_sales_channel("storefront");
+    server.add_integration("backend", INTEGRATION_SECRET);
+    server
+}
 
 /// `target/<profile>/examples/<name>`, next to the running test's own `deps`
 /// folder, with none of the `CL_*` variables of the caller's environment.
@@ -13,7 +29,7 @@ pub fn example(name: &str) -> Command {
         .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(
         path.exists(),
-        "{} is not built: run `cargo test -p scope-tests` (it builds the examples) or `cargo build -p scope-tests --examples`",
+        "{} is not built: run `cargo test -p scope-examples` (it builds the examples) or `cargo build -p scope-examples --examples`",
         path.display()
     );
     let mut command = Command::new(path);
