@@ -26,15 +26,22 @@
 //! - `serde`: `Serialize` and `Deserialize` for [`Scope`] and [`ScopeSet`], as text.
 //! - `auth` (default): `auth`, the async `client_credentials` token client (reqwest, rustls),
 //!   the single-flight token cache (`auth::TokenSource`), token claims and revocation.
-//! - `blocking`: `auth::blocking`, the same client (with `auth::blocking::TokenSource` and `auth::blocking::Verifier`) for
-//!   synchronous programs.
+//! - `blocking`: `auth::blocking`, the same client (with `auth::blocking::TokenSource`,
+//!   `auth::blocking::CustomerSessions` and `auth::blocking::Verifier`) for synchronous programs.
 //! - `verify`: `auth::Verifier`, RS512 signature checks against the auth server's JWKS.
+//! - `redis`: `auth::RedisStore`, tokens shared by a fleet with a fleet-wide single flight.
+//! - `middleware`, `tower`: `auth::outgoing`, the token on outgoing requests, one retry after a 401.
+//! - `tracing` (default): spans and events, never a secret.
+//! - `aws-lc-rs` (default) or `ring`: the crypto backend of rustls and of the crate's own checks.
 //!
 //! With `default-features = false` the grammar and the types have no dependencies.
 #![forbid(unsafe_code)]
+// docs.rs badges on everything behind a feature (`--cfg docsrs`, nightly rustdoc).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 #[cfg(feature = "auth")]
+#[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
 pub mod auth;
 mod grammar;
 mod sales_channel;
@@ -50,6 +57,7 @@ pub use grammar::{ErrorKind, Resource, ScopeError, Selector};
 pub use sales_channel::SalesChannelScopes;
 pub use scope::Scope;
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 pub use scope_macros::Scoped;
 pub use scope_set::ScopeSet;
 pub use scoped::{Scoped, ScopedEnum};
@@ -85,6 +93,7 @@ pub mod __private {
 /// let scope = scope_core::scope!("markets:code:europe"); // did you mean `market`?
 /// ```
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! scope {
     ($($literal:tt)*) => {
@@ -111,6 +120,7 @@ macro_rules! scope {
 /// let set = scope_core::scopes!("market:code:europe, market:code:usa"); // use a space
 /// ```
 #[cfg(feature = "macros")]
+#[cfg_attr(docsrs, doc(cfg(feature = "macros")))]
 #[macro_export]
 macro_rules! scopes {
     ($($literal:tt)*) => {

@@ -12,18 +12,21 @@ use serde::ser::{Serialize, Serializer};
 
 use crate::{SalesChannelScopes, Scope, ScopeSet};
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Serialize for Scope {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Serialize for ScopeSet {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl Serialize for SalesChannelScopes {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
@@ -49,6 +52,7 @@ where
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<'de> Deserialize<'de> for Scope {
     /// ```
     /// # #[cfg(feature = "serde")] {
@@ -64,6 +68,7 @@ impl<'de> Deserialize<'de> for Scope {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<'de> Deserialize<'de> for ScopeSet {
     /// ```
     /// # #[cfg(feature = "serde")] {
@@ -79,6 +84,7 @@ impl<'de> Deserialize<'de> for ScopeSet {
     }
 }
 
+#[cfg_attr(docsrs, doc(cfg(feature = "serde")))]
 impl<'de> Deserialize<'de> for SalesChannelScopes {
     /// Parses the scope text and checks the sales-channel rule.
     ///

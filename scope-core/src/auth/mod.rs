@@ -52,6 +52,7 @@ mod error;
 mod exchange;
 mod grant;
 #[cfg(any(feature = "middleware", feature = "tower"))]
+#[cfg_attr(docsrs, doc(cfg(any(feature = "middleware", feature = "tower"))))]
 pub mod outgoing;
 mod provider;
 mod session;
@@ -87,9 +88,11 @@ pub use source::{
     TokenSource, TokenSourceBuilder, TokenStore,
 };
 #[cfg(feature = "redis")]
+#[cfg_attr(docsrs, doc(cfg(feature = "redis")))]
 pub use source::{RedisStore, RedisStoreBuilder};
 pub use token::{InvalidAccessToken, Token};
 #[cfg(feature = "verify")]
+#[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
 pub use verify::{
     DEFAULT_REFETCH_COOLDOWN, FAILURE_BACKOFF, Verifier, VerifierBuilder, VerifyError,
 };
@@ -122,11 +125,13 @@ pub use secrecy::{ExposeSecret, SecretString};
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 pub mod blocking {
     pub use super::client::blocking::{AuthClient, AuthClientBuilder};
     pub use super::session::blocking::CustomerSessions;
     pub use super::source::blocking::TokenSource;
     #[cfg(feature = "verify")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "verify")))]
     pub use super::verify::blocking::Verifier;
 
     /// Builds a blocking [`TokenSource`]: the async source's builder over the

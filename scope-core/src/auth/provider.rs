@@ -224,6 +224,7 @@ impl TokenProvider for TokenSource {
 }
 
 #[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
 impl BlockingTokenProvider for crate::auth::blocking::TokenSource {
     fn token(&self) -> Result<Arc<Token>, ProviderError> {
         Ok(crate::auth::blocking::TokenSource::token(self)?)

@@ -32,7 +32,9 @@ mod renewal;
 mod tower;
 
 #[cfg(feature = "middleware")]
+#[cfg_attr(docsrs, doc(cfg(feature = "middleware")))]
 pub use middleware::BearerMiddleware;
 pub use origin::{Origin, OriginError};
 #[cfg(feature = "tower")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tower")))]
 pub use tower::{BearerLayer, BearerService, BoxError, CloneBody, NoReplay, ReplayBody};
