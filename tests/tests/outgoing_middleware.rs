@@ -8,7 +8,7 @@ mod outgoing_common;
 
 use std::sync::Arc;
 
-use outgoing_common::{World, bearer};
+use outgoing_common::{World, assert_one_renewal_for_100_refused, bearer};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use scope_core::auth::outgoing::BearerMiddleware;
 
@@ -170,20 +170,5 @@ async fn a_hundred_requests_refused_at_once_cause_one_renewal() {
     for task in tasks {
         assert_eq!(task.await.unwrap(), 200);
     }
-    assert_eq!(
-        world.auth.token_requests(),
-        2,
-        "the first token and one renewal"
-    );
-    let refused = world
-        .core_api
-        .authorizations()
-        .iter()
-        .filter(|seen| seen.as_deref() == Some(bearer(&first).as_str()))
-        .count();
-    assert_eq!(
-        refused, 100,
-        "every task sent the first token and was refused"
-    );
-    assert_eq!(world.core_api.requests().len(), 200, "each retried once");
+    assert_one_renewal_for_100_refused(&world, &first);
 }

@@ -14,7 +14,7 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use outgoing_common::{World, bearer};
+use outgoing_common::{World, assert_one_renewal_for_100_refused, bearer};
 use scope_core::auth::outgoing::{BearerLayer, BearerService, BoxError, NoReplay};
 use tower::{Layer, Service, ServiceExt};
 use tower_http::follow_redirect::{FollowRedirect, policy};
@@ -160,20 +160,5 @@ async fn a_hundred_requests_refused_at_once_cause_one_renewal() {
     for task in tasks {
         assert_eq!(task.await.unwrap(), 200);
     }
-    assert_eq!(
-        world.auth.token_requests(),
-        2,
-        "the first token and one renewal"
-    );
-    let refused = world
-        .core_api
-        .authorizations()
-        .iter()
-        .filter(|seen| seen.as_deref() == Some(bearer(&first).as_str()))
-        .count();
-    assert_eq!(
-        refused, 100,
-        "every task sent the first token and was refused"
-    );
-    assert_eq!(world.core_api.requests().len(), 200, "each retried once");
+    assert_one_renewal_for_100_refused(&world, &first);
 }

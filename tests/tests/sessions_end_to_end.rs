@@ -80,23 +80,36 @@ async fn stored(store: &Shared, key: &SessionKey) -> Option<Token> {
         .and_then(|s| s.to_token())
 }
 
-/// Rewrites the stored session as if its access token had 5 s left (under
-/// the 10-minute margin): the next `token()` renews it.
-async fn near_expiry(store: &Shared, key: &SessionKey) -> Token {
+/// Rewrites the stored session with `life` left on its access token, the
+/// record kept `kept` from now (or until the token expires): returns the
+/// token as stored.
+async fn rewrite_stored(
+    store: &Shared,
+    key: &SessionKey,
+    life: Duration,
+    kept: Option<Duration>,
+) -> Token {
     let current = stored(store, key).await.unwrap();
     let aged = Token::new(
         current.access_token().expose_secret(),
-        Duration::from_secs(5),
+        life,
         current.scope(),
         current.created_at(),
     )
     .with_refresh_token(current.refresh_token().unwrap().expose_secret())
     .with_owner(current.owner_id().unwrap(), current.owner_type().unwrap());
-    store
-        .put(key.as_str(), StoredToken::from_token(&aged))
-        .await
-        .unwrap();
+    let mut record = StoredToken::from_token(&aged);
+    if let Some(kept) = kept {
+        record = record.keep_until(SystemTime::now() + kept);
+    }
+    store.put(key.as_str(), record).await.unwrap();
     aged
+}
+
+/// The stored session with 5 s left (under the 10-minute margin): the next
+/// `token()` renews it.
+async fn near_expiry(store: &Shared, key: &SessionKey) -> Token {
+    rewrite_stored(store, key, Duration::from_secs(5), None).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -135,21 +148,10 @@ async fn a_thousand_tasks_renew_a_session_with_one_refresh() {
     );
 }
 
-/// Rewrites the stored session as if it had sat idle past its access
-/// token's life: the token has expired, the record is kept for `kept`.
+/// The stored session as if it had sat idle past its access token's life:
+/// the token has expired, the record is kept for `kept`.
 async fn idle_past_expiry(store: &Shared, key: &SessionKey, kept: Duration) -> Token {
-    let current = stored(store, key).await.unwrap();
-    let expired = Token::new(
-        current.access_token().expose_secret(),
-        Duration::ZERO,
-        current.scope(),
-        current.created_at(),
-    )
-    .with_refresh_token(current.refresh_token().unwrap().expose_secret())
-    .with_owner(current.owner_id().unwrap(), current.owner_type().unwrap());
-    let record = StoredToken::from_token(&expired).keep_until(SystemTime::now() + kept);
-    store.put(key.as_str(), record).await.unwrap();
-    expired
+    rewrite_stored(store, key, Duration::ZERO, Some(kept)).await
 }
 
 #[tokio::test]

@@ -56,3 +56,25 @@ pub fn bearer(token: &scope_core::auth::Token) -> String {
     use scope_core::auth::ExposeSecret;
     format!("Bearer {}", token.access_token().expose_secret())
 }
+
+/// After 100 tasks each sent `first` and got a 401 at once: one renewal in
+/// all, every task refused once with the first token, and retried once.
+#[allow(dead_code)] // not every test file has the storm
+pub fn assert_one_renewal_for_100_refused(world: &World, first: &scope_core::auth::Token) {
+    assert_eq!(
+        world.auth.token_requests(),
+        2,
+        "the first token and one renewal"
+    );
+    let refused = world
+        .core_api
+        .authorizations()
+        .iter()
+        .filter(|seen| seen.as_deref() == Some(bearer(first).as_str()))
+        .count();
+    assert_eq!(
+        refused, 100,
+        "every task sent the first token and was refused"
+    );
+    assert_eq!(world.core_api.requests().len(), 200, "each retried once");
+}
