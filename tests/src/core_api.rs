@@ -17,13 +17,11 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::header::{AUTHORIZATION, CONTENT_TYPE, LOCATION};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
 use tokio::sync::{oneshot, watch};
 
 use crate::received::ReceivedRequest;
+use crate::server::serve;
 
 /// The largest request body the stand-in reads.
 const MAX_REQUEST_BYTES: usize = 64 * 1024;
@@ -103,7 +101,7 @@ impl CoreApi {
         let serving = Arc::clone(&state);
         let thread = std::thread::Builder::new()
             .name(format!("core-api-stand-in-{}", addr.port()))
-            .spawn(move || serve(listener, serving, stopped))
+            .spawn(move || serve("the Core API stand-in", listener, serving, answer, stopped))
             .expect("start the stand-in's thread");
         CoreApi {
             addr,
@@ -223,38 +221,6 @@ fn lock(state: &Mutex<State>) -> MutexGuard<'_, State> {
     state
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// The stand-in's thread: accept connections until told to stop.
-fn serve(listener: std::net::TcpListener, state: Arc<Shared>, mut stopped: oneshot::Receiver<()>) {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(err) => panic!("the Core API stand-in could not start its runtime: {err}"),
-    };
-    runtime.block_on(async move {
-        let listener = match tokio::net::TcpListener::from_std(listener) {
-            Ok(listener) => listener,
-            Err(err) => panic!("the Core API stand-in could not listen: {err}"),
-        };
-        loop {
-            let accepted = tokio::select! {
-                _ = &mut stopped => break,
-                accepted = listener.accept() => accepted,
-            };
-            let Ok((stream, _)) = accepted else { continue };
-            let state = Arc::clone(&state);
-            tokio::spawn(async move {
-                let service = service_fn(move |request| answer(Arc::clone(&state), request));
-                let _ = http1::Builder::new()
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
-            });
-        }
-    });
-    runtime.shutdown_timeout(Duration::from_millis(100));
 }
 
 async fn answer(

@@ -1,13 +1,17 @@
 //! `AuthServer`: starting, inspecting and stopping the stand-in.
 
+use std::convert::Infallible;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
+use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
+use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::sync::oneshot;
 
@@ -68,7 +72,7 @@ impl AuthServer {
         let serving = Arc::clone(&state);
         let thread = std::thread::Builder::new()
             .name(format!("auth-stand-in-{}", addr.port()))
-            .spawn(move || serve(listener, serving, stopped))
+            .spawn(move || serve("the stand-in", listener, serving, router::route, stopped))
             .expect("start the stand-in's thread");
         AuthServer {
             addr,
@@ -274,19 +278,32 @@ impl std::fmt::Debug for AuthServer {
     }
 }
 
-/// The stand-in's thread: accept connections until told to stop.
-fn serve(listener: std::net::TcpListener, state: Arc<State>, mut stopped: oneshot::Receiver<()>) {
+/// A stand-in's thread (this one's and the Core API's): accept connections
+/// until told to stop, each request answered by `answer`.
+pub(crate) fn serve<S, F, B>(
+    name: &str,
+    listener: std::net::TcpListener,
+    state: Arc<S>,
+    answer: fn(Arc<S>, Request<Incoming>) -> F,
+    mut stopped: oneshot::Receiver<()>,
+) where
+    S: Send + Sync + 'static,
+    F: Future<Output = Result<Response<B>, Infallible>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
-        Err(err) => panic!("the stand-in could not start its runtime: {err}"),
+        Err(err) => panic!("{name} could not start its runtime: {err}"),
     };
     runtime.block_on(async move {
         let listener = match tokio::net::TcpListener::from_std(listener) {
             Ok(listener) => listener,
-            Err(err) => panic!("the stand-in could not listen: {err}"),
+            Err(err) => panic!("{name} could not listen: {err}"),
         };
         loop {
             let accepted = tokio::select! {
@@ -297,7 +314,7 @@ fn serve(listener: std::net::TcpListener, state: Arc<State>, mut stopped: onesho
             let _ = stream.set_nodelay(true);
             let state = Arc::clone(&state);
             tokio::spawn(async move {
-                let service = service_fn(move |request| router::route(Arc::clone(&state), request));
+                let service = service_fn(move |request| answer(Arc::clone(&state), request));
                 // A client that hangs up mid-answer is no error of the stand-in's.
                 let _ = http1::Builder::new()
                     .serve_connection(TokioIo::new(stream), service)
