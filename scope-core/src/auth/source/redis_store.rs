@@ -11,8 +11,8 @@ use redis::aio::ConnectionManager;
 use redis::{AsyncCommands, Client, IntoConnectionInfo, Script};
 use secrecy::{ExposeSecret, SecretString};
 
-use super::store::{FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore};
 use crate::auth::trace;
+use crate::auth::{FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore};
 
 /// The version written before every stored value. A value with any other
 /// version (a future format, an old one) is read as absent.

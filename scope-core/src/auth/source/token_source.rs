@@ -8,10 +8,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use secrecy::{ExposeSecret, SecretString};
 use std::time::{Duration, Instant};
 
-use super::store::{FleetBackoff, Lease, MemoryStore, StoreError, StoredToken, TokenStore};
 use crate::auth::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
 use crate::auth::trace::{self, secs};
 use crate::auth::{AuthClient, AuthError, Credentials, DecodeError, Token};
+use crate::auth::{FleetBackoff, Lease, MemoryStore, StoreError, StoredToken, TokenStore};
 
 /// How long before expiry a token is renewed unless the builder says otherwise.
 /// Commerce Layer issues the next token before the old one expires, so a
