@@ -6,6 +6,7 @@ pub(crate) mod blocking;
 mod memory_store;
 #[cfg(feature = "redis")]
 mod redis_store;
+pub(crate) mod requester;
 mod store;
 mod stored_token;
 mod token_source;
@@ -15,6 +16,7 @@ pub use memory_store::MemoryStore;
 pub use redis_store::{RedisStore, RedisStoreBuilder};
 pub use store::{FleetBackoff, Lease, StoreError, StoreFuture, TokenStore};
 pub use stored_token::StoredToken;
+pub(crate) use token_source::check_backoff;
 pub use token_source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
     TokenError, TokenSource, TokenSourceBuilder,

@@ -25,7 +25,7 @@ use crate::auth::StoredToken;
 /// as `Arc<dyn TokenStore>`.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
 
-/// A place to keep tokens, by key: the in-memory [`MemoryStore`], or a store
+/// A place to keep tokens, by key: the in-memory [`MemoryStore`](crate::auth::MemoryStore), or a store
 /// shared between processes that you write.
 ///
 /// Keys come from [`TokenSource`](crate::auth::TokenSource): the auth server's URL,
@@ -335,6 +335,7 @@ impl FleetBackoff {
 }
 
 /// A [`TokenStore`] failed: what it was doing, and its own error as the source.
+/// Cheap to clone: every caller that waited for the failed call gets it.
 ///
 /// ```
 /// use std::error::Error;
@@ -343,9 +344,9 @@ impl FleetBackoff {
 /// let err = StoreError::new("connection refused");
 /// assert_eq!(err.to_string(), "the token store failed: connection refused");
 /// ```
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct StoreError {
-    source: Box<dyn StdError + Send + Sync>,
+    source: Arc<dyn StdError + Send + Sync>,
 }
 
 impl StoreError {
@@ -357,7 +358,7 @@ impl StoreError {
     /// ```
     pub fn new(source: impl Into<Box<dyn StdError + Send + Sync>>) -> StoreError {
         StoreError {
-            source: source.into(),
+            source: Arc::from(source.into()),
         }
     }
 }

@@ -120,11 +120,17 @@ impl StoredToken {
     /// assert!(old.to_token().is_none());
     /// ```
     pub fn to_token(&self) -> Option<Token> {
-        let remaining = self.remaining();
-        if remaining.is_zero() {
+        if self.remaining().is_zero() {
             return None;
         }
+        Some(self.to_token_even_expired())
+    }
+
+    /// The token, even once expired (then it expires now): what a session's
+    /// record says of the token a cache may hold.
+    pub(crate) fn to_token_even_expired(&self) -> Token {
         let now = crate::auth::now();
+        let expires_at = now.checked_add(self.remaining()).unwrap_or(now);
         let mut token = Token::from_parts(
             secrecy::ExposeSecret::expose_secret(&self.access_token).to_owned(),
             self.token_type.clone().into(),
@@ -132,7 +138,7 @@ impl StoredToken {
             self.scope.clone(),
             self.scope.parse().ok(),
             self.created_at,
-            now.checked_add(remaining)?,
+            expires_at,
         );
         if let Some(session) = &self.session {
             if let Some(refresh) = &session.refresh_token {
@@ -142,7 +148,7 @@ impl StoredToken {
                 token = token.with_owner(id.clone(), kind.clone());
             }
         }
-        Some(token)
+        token
     }
 
     /// The access token.
