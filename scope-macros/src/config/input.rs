@@ -93,12 +93,22 @@ fn module(rest: &mut &[TokenTree], errors: &mut Vec<InputError>) -> Option<Modul
             TokenTree::Ident(kw),
             TokenTree::Ident(name),
             TokenTree::Punct(eq),
-            TokenTree::Literal(path),
             tail @ ..,
-        ] if kw.to_string() == "mod" && eq.as_char() == '=' => {
-            *rest = tail;
-            (name.clone(), path.clone())
-        }
+        ] if kw.to_string() == "mod" && eq.as_char() == '=' => match tail {
+            [TokenTree::Literal(path), tail @ ..] => {
+                *rest = tail;
+                (name.clone(), path.clone())
+            }
+            _ => {
+                let span = tail.first().map_or(eq.span(), TokenTree::span);
+                errors.push(error(
+                    format!("the file's path must be a string literal, such as {EXAMPLE}"),
+                    span,
+                    span,
+                ));
+                return None;
+            }
+        },
         [first, ..] => {
             let last = rest.iter().take(5).next_back().unwrap_or(first);
             errors.push(error(
@@ -145,6 +155,13 @@ fn module(rest: &mut &[TokenTree], errors: &mut Vec<InputError>) -> Option<Modul
             &mut module,
             errors,
         );
+        // Like any item in braces, options need no `;` after them.
+        if let [TokenTree::Punct(semi), tail @ ..] = *rest
+            && semi.as_char() == ';'
+        {
+            *rest = tail;
+        }
+        return Some(module);
     }
     match *rest {
         [TokenTree::Punct(semi), tail @ ..] if semi.as_char() == ';' => *rest = tail,
@@ -196,7 +213,7 @@ fn options(tokens: &[TokenTree], module: &mut Module, errors: &mut Vec<InputErro
         let end = value[value.len() - 1].span();
         match key.as_str() {
             "keys" | "sales_channel" => {
-                let Some(patterns) = pattern_list(value, errors) else {
+                let Some((patterns, given)) = pattern_list(value, errors) else {
                     errors.push(error(
                         format!("`{key}` takes a key path pattern or a list of them, such as `{key} = [\"storefronts.*.scope\"]`"),
                         value[0].span(),
@@ -204,7 +221,7 @@ fn options(tokens: &[TokenTree], module: &mut Module, errors: &mut Vec<InputErro
                     ));
                     continue;
                 };
-                if patterns.is_empty() {
+                if given == 0 {
                     errors.push(error(
                         format!(
                             "`{key}` names no key; give at least one pattern, or leave `{key}` out"
@@ -245,9 +262,12 @@ fn options(tokens: &[TokenTree], module: &mut Module, errors: &mut Vec<InputErro
     }
 }
 
-/// `"pattern"` or `["pattern", …]`; `None` if the value has another shape.
-/// Patterns that do not parse are reported and left out.
-fn pattern_list(value: &[TokenTree], errors: &mut Vec<InputError>) -> Option<Vec<Pattern>> {
+/// `"pattern"` or `["pattern", …]`, and how many were given; `None` if the value
+/// has another shape. Patterns that do not parse are reported and left out.
+fn pattern_list(
+    value: &[TokenTree],
+    errors: &mut Vec<InputError>,
+) -> Option<(Vec<Pattern>, usize)> {
     let literals: Vec<Literal> = match value {
         [TokenTree::Literal(literal)] => vec![literal.clone()],
         [TokenTree::Group(group)] if group.delimiter() == Delimiter::Bracket => {
@@ -264,6 +284,7 @@ fn pattern_list(value: &[TokenTree], errors: &mut Vec<InputError>) -> Option<Vec
         }
         _ => return None,
     };
+    let given = literals.len();
     let mut patterns = Vec::new();
     for literal in literals {
         let text = string(&literal)?;
@@ -272,7 +293,7 @@ fn pattern_list(value: &[TokenTree], errors: &mut Vec<InputError>) -> Option<Vec
             Err(message) => errors.push(error(message, literal.span(), literal.span())),
         }
     }
-    Some(patterns)
+    Some((patterns, given))
 }
 
 /// A string literal's value.
