@@ -94,12 +94,16 @@
 /// path or key must not pass silently), and when a pattern names nothing.
 ///
 /// ```text
-/// error: invalid scope: unknown resource `stock-location`; expected `market`, `store`, `stock_location`, `provisioning-api` or `metrics-api`; did you mean `stock_location`?
+/// error: invalid scope: unknown resource `stock-location` after a space; ids and codes cannot contain spaces, and each scope starts with a resource; expected `market`, `store`, `stock_location`, `provisioning-api` or `metrics-api`; did you mean `stock_location`?
 ///
-///          --> config/storefronts.toml:8:26 (`storefronts.usa.scope`)
-///           |
-///         8 | scope = "market:code:usa stock-location:code:us_east"
-///           |                          ^^^^^^^^^^^^^^
+///         --> config/storefronts.toml:8:26 (`storefronts.usa.scope`)
+///          |
+///        8 | scope = "market:code:usa stock-location:code:us_east"
+///          |                          ^^^^^^^^^^^^^^
+///  --> src/main.rs:2:27
+///   |
+/// 2 |     pub mod storefronts = "config/storefronts.toml" {
+///   |                           ^^^^^^^^^^^^^^^^^^^^^^^^^
 /// ```
 ///
 /// In a basic TOML string the caret is placed through the escapes; the few values

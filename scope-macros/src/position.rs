@@ -37,7 +37,7 @@ pub(crate) fn file_block(
     let line_end = file[start..].find('\n').map_or(file.len(), |i| start + i);
     let text = &file[line_start..line_end];
     let text = text.strip_suffix('\r').unwrap_or(text);
-    let end = floor_boundary(file, range.end.clamp(start, line_start + text.len()));
+    let end = floor_boundary(file, range.end.min(line_start + text.len()).max(start));
     let (shown, carets) = caret_lines(text, start - line_start..end - line_start);
     let number = line.to_string();
     let gutter = " ".repeat(number.len());
@@ -52,7 +52,7 @@ pub(crate) fn text_block(text: &str, where_from: &str, range: Range<usize>) -> S
     let start = floor_boundary(text, range.start);
     let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
     let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-    let end = floor_boundary(text, range.end.clamp(start, line_end));
+    let end = floor_boundary(text, range.end.min(line_end).max(start));
     let (shown, carets) = caret_lines(
         &text[line_start..line_end],
         start - line_start..end - line_start,

@@ -70,9 +70,10 @@ fn toml_basic(raw: &str, offset: usize, multiline: bool) -> Option<(String, Vec<
     let end = raw.len().checked_sub(quotes)?;
     if multiline {
         // A newline right after the opening quotes is not part of the value.
-        if raw[start..].starts_with('\n') {
+        let after = raw.get(start..)?;
+        if after.starts_with('\n') {
             start += 1;
-        } else if raw[start..].starts_with("\r\n") {
+        } else if after.starts_with("\r\n") {
             start += 2;
         }
     }

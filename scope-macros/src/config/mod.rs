@@ -315,9 +315,77 @@ fn constant_name(path: &[value::Segment]) -> String {
         })
         .collect();
     let name = parts.join("_");
-    if name.is_empty() || name.starts_with(|c: char| c.is_ascii_digit()) {
+    // `_` alone is no name (`const _` is an unnamed constant).
+    if name.is_empty() || name == "_" || name.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{name}")
     } else {
         name
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every step that reads the file, on text it was not written for: a fault
+    /// at a line's `\r`, escapes, multi-byte characters, cut strings. None may
+    /// panic (a panicking macro is an internal error, not a message).
+    #[test]
+    fn never_panics_on_odd_files() {
+        let pieces = [
+            "scope = \"market:all\"\r\n",
+            "scopes = [\"market:all\", \"market:all\"]\n",
+            "[a]\nscope = \"market:code:é\\u00e9\\t\"\n",
+            "scope = \"\"\"\\\n  market:x\"\"\"\n",
+            "scope = ''\n",
+            "scopes = []\n",
+            "scope = 'market:id:\u{3000}'\n",
+            "CL_SCOPE=market:code:a,b\r\n",
+            "CL_SCOPE=\"market:code:\\t\"\n",
+            "export X_SCOPE='stock_location:code:x'  # c\n",
+            "x = [[\"a\"], {scope = \"é\"}]\n",
+            "\u{feff}scope = \"a\"",
+            "scope = \"market:all ",
+            "[[scope]]\nx = 1\n",
+        ];
+        let mut seed = 0x2545_f491_u64;
+        for round in 0..2000 {
+            let mut file = String::new();
+            for _ in 0..1 + round % 4 {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                let piece = pieces[(seed % pieces.len() as u64) as usize];
+                // Sometimes cut a piece short, on a character boundary.
+                let cut = position::floor_boundary(piece, (seed >> 8) as usize % (piece.len() + 8));
+                file.push_str(&piece[..cut]);
+            }
+            for format in [Format::Toml, Format::Dotenv] {
+                let read = match format {
+                    Format::Toml => toml::read(&file),
+                    Format::Dotenv => dotenv::read(&file),
+                };
+                let root = match read {
+                    Ok(root) => root,
+                    Err(malformed) => {
+                        position::file_block(&file, "f", malformed.span, "");
+                        continue;
+                    }
+                };
+                let selection = select::select(&root, format, &[], &[]);
+                for wrong in &selection.wrong_types {
+                    position::file_block(&file, "f", wrong.span.clone(), "");
+                }
+                for mut found in selection.found {
+                    for sales_channel in [false, true] {
+                        found.sales_channel = sales_channel;
+                        if let Err(refused) = check::check(&file, &found) {
+                            position::file_block(&file, "f", refused.span, "");
+                        }
+                    }
+                    constant_name(&found.path);
+                }
+            }
+        }
     }
 }
