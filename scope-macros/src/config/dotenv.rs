@@ -39,7 +39,7 @@ pub(crate) fn read(file: &str) -> Result<Node, Malformed> {
         first_line_of.push((name.clone(), number + 1));
         entries.push((name, Node::Text(text)));
     }
-    Ok(Node::Table(entries))
+    Ok(Node::Table(entries, 0..0))
 }
 
 /// The character a `\` escape in double quotes stands for.
@@ -195,7 +195,7 @@ mod tests {
     use super::*;
 
     fn values(file: &str) -> Vec<(String, String, &str)> {
-        let Ok(Node::Table(entries)) = read(file) else {
+        let Ok(Node::Table(entries, _)) = read(file) else {
             panic!("not read: {file:?}");
         };
         entries

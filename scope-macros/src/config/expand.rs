@@ -12,7 +12,6 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Span, TokenStream, TokenTree}
 
 use super::input::Module;
 use crate::expand::{MARKET_ALL, ScopeParts, scope_set_value};
-use crate::sales_channel::sales_channel_value;
 
 /// Stands for the runtime crate in the text parsed here.
 const KRATE: &str = "__scope_core_config_krate";
@@ -76,7 +75,7 @@ pub(crate) fn module(
         None => {}
     }
     let mut all = String::new();
-    for constant in constants {
+    for (index, constant) in constants.iter().enumerate() {
         let parts = constant.scopes.as_deref().unwrap_or(&[MARKET_ALL]);
         let set = scope_set_value(&placeholder(), parts);
         let shown = match &constant.scopes {
@@ -89,19 +88,20 @@ pub(crate) fn module(
         );
         let name = &constant.name;
         if constant.sales_channel {
-            let value = sales_channel_value(&placeholder(), set);
+            // The set once, as a private constant (a lower-case name, which no key path
+            // makes) that both the public constant and `ALL` use.
+            let set_name = format!("__set_{index}");
+            text += &format!(
+                "#[allow(non_upper_case_globals)]\nconst {set_name}: {KRATE}::ScopeSet = {};\n",
+                TokenStream::from(set)
+            );
             text += &item(
                 &format!("{doc} A sales channel's scopes, checked by the sales-channel rule."),
                 &format!(
-                    "pub const {name}: {KRATE}::SalesChannelScopes = {};",
-                    TokenStream::from(value)
+                    "pub const {name}: {KRATE}::SalesChannelScopes = {KRATE}::SalesChannelScopes::__from_macro({set_name});"
                 ),
             );
-            all += &format!(
-                "({}, &{}),",
-                lit(&constant.path),
-                TokenStream::from(scope_set_value(&placeholder(), parts))
-            );
+            all += &format!("({}, &{set_name}),", lit(&constant.path));
         } else {
             text += &item(
                 &doc,

@@ -223,11 +223,13 @@ fn scopes<'n>(
         ));
     }
 
+    // Where each line starts, to number the lines of many values in one pass.
+    let newlines: Vec<usize> = file.match_indices('\n').map(|(i, _)| i).collect();
     let mut constants: Vec<Constant<'n>> = Vec::with_capacity(found.len());
     for f in &found {
         let path = show_path(&f.path);
         let start = f.value.start();
-        let (line, _) = position::line_column(file, start);
+        let line = newlines.partition_point(|&newline| newline < start) + 1;
         let context = format!(" (`{path}`)");
         let scopes = match check::check(file, f) {
             Ok(parts) => Some(parts),

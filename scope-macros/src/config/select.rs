@@ -110,7 +110,7 @@ impl<'n> Walk<'n, '_> {
             return;
         }
         match node {
-            Node::Table(entries) => {
+            Node::Table(entries, _) => {
                 for (key, child) in entries {
                     path.push(Segment::Key(key.clone()));
                     self.node(child, path);
@@ -146,7 +146,7 @@ impl<'n> Walk<'n, '_> {
 
     /// Takes `node`, named as holding scopes: a string is a set, an array of
     /// strings is a set of one scope each, and a table or any other array holds
-    /// more scope values.
+    /// more scope values (an empty table is an error, an empty array an empty set).
     fn take(&mut self, node: &'n Node, path: &mut Vec<Segment>) {
         match node {
             Node::Text(text) => self.found.push(Found {
@@ -175,7 +175,13 @@ impl<'n> Walk<'n, '_> {
                     path.pop();
                 }
             }
-            Node::Table(entries) => {
+            // An empty table holds no scope: it must not pass as if it did.
+            Node::Table(entries, span) if entries.is_empty() => self.wrong_types.push(WrongType {
+                path: path.clone(),
+                what: "an empty table",
+                span: span.clone(),
+            }),
+            Node::Table(entries, _) => {
                 for (key, child) in entries {
                     path.push(Segment::Key(key.clone()));
                     self.take(child, path);

@@ -14,10 +14,11 @@ pub(crate) fn read(file: &str) -> Result<Node, Malformed> {
         message: err.message().to_owned(),
         span: err.span().unwrap_or(0..0),
     })?;
-    Ok(table(file, document.into_inner()))
+    let span = document.span();
+    Ok(table(file, document.into_inner(), span))
 }
 
-fn table(file: &str, table: DeTable<'_>) -> Node {
+fn table(file: &str, table: DeTable<'_>, span: Range<usize>) -> Node {
     let mut entries: Vec<(usize, String, Node)> = table
         .into_iter()
         .map(|(key, value)| {
@@ -37,6 +38,7 @@ fn table(file: &str, table: DeTable<'_>) -> Node {
             .into_iter()
             .map(|(_, key, node)| (key, node))
             .collect(),
+        span,
     )
 }
 
@@ -47,7 +49,7 @@ fn node(file: &str, value: DeValue<'_>, span: Range<usize>) -> Node {
             value: value.into_owned(),
             raw: span,
         }),
-        DeValue::Table(inner) => table(file, inner),
+        DeValue::Table(inner) => table(file, inner, span),
         DeValue::Array(items) => Node::Array(
             items
                 .into_iter()

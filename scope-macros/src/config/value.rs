@@ -8,8 +8,9 @@ use std::ops::Range;
 pub(crate) enum Node {
     /// A string.
     Text(Text),
-    /// A table (a `.env` file is one table), its entries in the file's order.
-    Table(Vec<(String, Node)>),
+    /// A table (a `.env` file is one table), its entries in the file's order, and
+    /// where it is written (its header, for a `[table]`).
+    Table(Vec<(String, Node)>, Range<usize>),
     /// An array, and where it is written (brackets included).
     Array(Vec<Node>, Range<usize>),
     /// Anything else (a number, a boolean, a date): what it is, for messages, and where.

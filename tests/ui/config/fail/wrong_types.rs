@@ -1,4 +1,4 @@
-// A number under a scope key, and a boolean in an array of scopes.
+// A number under a scope key, a boolean in an array of scopes, an empty table.
 scope_core::config_scopes! {
     mod storefronts = "ui/config/fixtures/wrong_types.toml";
 }
