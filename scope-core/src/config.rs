@@ -38,6 +38,15 @@
 /// assert!(storefronts::SOURCE.contains("[storefronts.usa]"));
 /// ```
 ///
+/// A `.env` file, the same way (`CL_SCOPE` is a scope value by its name):
+///
+/// ```
+/// scope_core::config_scopes! {
+///     mod deploy = "config/storefront.env" { sales_channel = "CL_SCOPE" }
+/// }
+/// assert_eq!(deploy::CL_SCOPE.to_string(), "market:code:europe stock_location:code:eu_warehouse");
+/// ```
+///
 /// # The input
 ///
 /// One or more `mod` items: attributes (doc comments) and a visibility, as on any
@@ -93,16 +102,18 @@
 /// valid TOML (with the parser's position), when it holds no scope value (a wrong
 /// path or key must not pass silently), and when a pattern names nothing.
 ///
+/// With `stock-location` written for `stock_location` in the file above:
+///
 /// ```text
 /// error: invalid scope: unknown resource `stock-location` after a space; ids and codes cannot contain spaces, and each scope starts with a resource; expected `market`, `store`, `stock_location`, `provisioning-api` or `metrics-api`; did you mean `stock_location`?
 ///
-///         --> config/storefronts.toml:8:26 (`storefronts.usa.scope`)
-///          |
-///        8 | scope = "market:code:usa stock-location:code:us_east"
-///          |                          ^^^^^^^^^^^^^^
-///  --> src/main.rs:2:27
+///          --> config/storefronts.toml:10:26 (`storefronts.usa.scope`)
+///           |
+///        10 | scope = "market:code:usa stock-location:code:us_east"
+///           |                          ^^^^^^^^^^^^^^
+///  --> src/main.rs:3:27
 ///   |
-/// 2 |     pub mod storefronts = "config/storefronts.toml" {
+/// 3 |     pub mod storefronts = "config/storefronts.toml" {
 ///   |                           ^^^^^^^^^^^^^^^^^^^^^^^^^
 /// ```
 ///
