@@ -26,7 +26,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use scope_core::auth::{AuthClient, Credentials, Token, TokenSource};
+use scope_core::auth::{
+    AuthClient, Credentials, CustomerSessions, MemoryStore, SessionKey, StoredToken, Token,
+    TokenSource, TokenStore,
+};
 use tokio::runtime::Runtime;
 
 /// The auth server's answer to every request: a 4-hour token.
@@ -288,6 +291,76 @@ fn hot_path(c: &mut Criterion) {
     );
 }
 
+/// A customer's session on a fresh 4-hour token: `sessions.token(&key).await`
+/// (the record read from a `MemoryStore`, served as it is) beside
+/// `TokenSource::token().await` (the in-process cache), in tasks on a
+/// current-thread runtime; then the same with the key read back from a
+/// cookie at every call (`SessionKey::from_string`, hashed for the store).
+fn session_hot_path(c: &mut Criterion) {
+    let (base_url, requests) = loopback_server();
+    let runtime = current_thread();
+    let source = warm_source(&runtime, &base_url);
+    let client = AuthClient::builder()
+        .base_url(&base_url)
+        .build()
+        .expect("loopback client");
+    let store = MemoryStore::new();
+    let storefront = Credentials::webapp("bench", "secret", None);
+    let sessions = CustomerSessions::new(client, storefront, store.clone());
+    let cookie = "q4mQ8d0YcQ1nW2mP7r3s9tUvXyZaBcDeFgHiJkLmNoP";
+    let key = SessionKey::from_string(cookie);
+    let token = Token::new(
+        "eyJhbGciOiJSUzUxMiJ9.e30.c2ln",
+        Duration::from_secs(14_400),
+        "",
+        0,
+    )
+    .with_refresh_token("r3fresh")
+    .with_owner("wQzX", "customer");
+    let record = StoredToken::from_token(&token)
+        .keep_until(std::time::SystemTime::now() + Duration::from_secs(3600 * 24));
+    runtime
+        .block_on(store.put(&sessions.store_key(&key), record))
+        .expect("a stored session");
+
+    let mut group = c.benchmark_group("session token in a task, current-thread runtime");
+    group.bench_function("TokenSource::token().await", |b| {
+        b.iter_custom(|iters| in_task(&runtime, token_loop(source.clone(), iters)))
+    });
+    let (held, key) = (sessions.clone(), key.clone());
+    group.bench_function("CustomerSessions::token(&key).await (MemoryStore)", |b| {
+        b.iter_custom(|iters| {
+            let (sessions, key) = (held.clone(), key.clone());
+            in_task(&runtime, async move {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    black_box(sessions.token(black_box(&key)).await.expect("a session"));
+                }
+                started.elapsed()
+            })
+        })
+    });
+    group.bench_function("the same, key read from the cookie each call", |b| {
+        b.iter_custom(|iters| {
+            let sessions = sessions.clone();
+            in_task(&runtime, async move {
+                let started = Instant::now();
+                for _ in 0..iters {
+                    let key = SessionKey::from_string(black_box(cookie));
+                    black_box(sessions.token(&key).await.expect("a session"));
+                }
+                started.elapsed()
+            })
+        })
+    });
+    group.finish();
+    assert_eq!(
+        requests.load(Ordering::SeqCst),
+        1,
+        "the source's first token only"
+    );
+}
+
 #[cfg(feature = "blocking")]
 fn warm_blocking_source(base_url: &str) -> scope_core::auth::blocking::TokenSource {
     use scope_core::auth::blocking::{self, TokenSource as BlockingTokenSource};
@@ -304,6 +377,6 @@ fn warm_blocking_source(base_url: &str) -> scope_core::auth::blocking::TokenSour
 criterion_group! {
     name = benches;
     config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
-    targets = hot_path
+    targets = hot_path, session_hot_path
 }
 criterion_main!(benches);
