@@ -506,3 +506,34 @@ async fn a_key_built_from_a_customer_id_is_refused() {
     let err = sessions.token(&forged).await.unwrap_err();
     assert!(matches!(err, SessionError::NotFound), "{err}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_after_another_instance_renewed_serves_its_token_instead_of_ending() {
+    let (
+        Setup {
+            server,
+            sessions,
+            store,
+        },
+        key,
+    ) = logged_in().await;
+    let id = sessions.store_key(&key);
+    for round in 0..10 {
+        // Two instances without a fleet lease (a MemoryStore has none) renew the
+        // same expired session at once: the refresh token works once, so the
+        // later one is refused, and must not log the shopper out.
+        idle_past_expiry(&store, &id, Duration::from_secs(3600)).await;
+        let (a, b) = (another_instance(&sessions), another_instance(&sessions));
+        let before = server.token_requests();
+        let (first, second) = tokio::join!(a.token(&key), b.token(&key));
+        let (first, second) = (first.unwrap(), second.unwrap());
+        assert!(
+            first.same_access_token(&second),
+            "round {round}: one token for both"
+        );
+        let attempts = server.token_requests() - before;
+        assert!((1..=2).contains(&attempts), "round {round}");
+        let kept = stored(&store, &id).await.expect("the session is kept");
+        assert!(kept.same_access_token(&first), "round {round}");
+    }
+}
