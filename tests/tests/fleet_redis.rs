@@ -435,6 +435,25 @@ async fn bad_data_in_redis_is_an_absent_token() {
 }
 
 #[tokio::test]
+async fn a_backoff_that_is_not_text_is_absent_not_a_store_failure() {
+    let redis = RedisServer::start();
+    let store = store(&redis).await;
+    let mut raw = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    // Not UTF-8, and no expiry: read as a failure, it would send every
+    // process of the fleet to the auth server at every renewal, forever.
+    let _: () = raw
+        .set("unit:backoff:bytes", vec![0xff_u8, 0xfe, 0x00])
+        .await
+        .unwrap();
+    assert_eq!(store.fleet_backoff("bytes").await.unwrap(), None);
+    assert_eq!(store.unreadable_values(), 1);
+}
+
+#[tokio::test]
 async fn the_password_is_never_shown() {
     let redis = RedisServer::start_on(free_port(), &["--requirepass", "pa55word-42"]);
     let url = format!("redis://:pa55word-42@127.0.0.1:{}", redis.port());

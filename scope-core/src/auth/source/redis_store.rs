@@ -686,14 +686,23 @@ impl TokenStore for RedisStore {
             self.ensure_runtime()?;
             let backoff_key = self.backoff_key(key);
             let mut connection = self.connection();
-            let value: Option<String> = match tokio::time::timeout(
+            // Read as bytes: a value that is not text is unreadable (absent),
+            // never a failed call, or every renewal would go on alone.
+            let value: Option<Vec<u8>> = match tokio::time::timeout(
                 self.inner.timeout,
-                connection.get::<_, Option<String>>(&backoff_key),
+                connection.get::<_, Option<Vec<u8>>>(&backoff_key),
             )
             .await
             {
                 Ok(Ok(value)) => value,
-                Ok(Err(err)) if err.code() == Some("WRONGTYPE") => None,
+                Ok(Err(err))
+                    if err.code() == Some("WRONGTYPE")
+                        || err.kind() == redis::ErrorKind::UnexpectedReturnType =>
+                {
+                    self.inner.unreadable.fetch_add(1, Ordering::Relaxed);
+                    trace::warning!("backoff key of another type: taken as absent", key = %backoff_key);
+                    return Ok(None);
+                }
                 Ok(Err(err)) => return Err(self.error("GET failed", &err)),
                 Err(_) => {
                     return Err(self.error(
@@ -703,12 +712,14 @@ impl TokenStore for RedisStore {
                 }
             };
             let parsed = value.as_deref().and_then(|value| {
+                let value = std::str::from_utf8(value).ok()?;
                 let rest = value.strip_prefix(VALUE_VERSION)?.strip_prefix(' ')?;
                 let (until, failures) = rest.split_once(' ')?;
                 let until = UNIX_EPOCH.checked_add(Duration::from_millis(until.parse().ok()?))?;
                 Some(FleetBackoff::new(until, failures.parse().ok()?))
             });
             if value.is_some() && parsed.is_none() {
+                self.inner.unreadable.fetch_add(1, Ordering::Relaxed);
                 trace::warning!("stored backoff unreadable: taken as absent", key = %backoff_key);
             }
             Ok(parsed)
