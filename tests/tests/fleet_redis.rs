@@ -284,9 +284,9 @@ async fn tokens_are_kept_versioned_with_their_life_as_expiry_under_the_prefix() 
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    let value: String = raw.get("unit:token:k").await.unwrap();
+    let value: String = raw.get(store.token_key("k")).await.unwrap();
     assert!(value.starts_with("scope-core:v1 "), "{value}");
-    let ttl: i64 = raw.pttl("unit:token:k").await.unwrap();
+    let ttl: i64 = raw.pttl(store.token_key("k")).await.unwrap();
     assert!((95_000..=100_000).contains(&ttl), "{ttl}");
     let back = store.get("k").await.unwrap().unwrap();
     assert_eq!(back.access_token().expose_secret(), "abc");
@@ -360,7 +360,7 @@ async fn a_session_is_kept_past_its_access_token_for_as_long_as_its_record_says(
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    let ttl: i64 = raw.pttl("unit:token:session").await.unwrap();
+    let ttl: i64 = raw.pttl(store.token_key("session")).await.unwrap();
     assert!((3_590_000..=3_600_000).contains(&ttl), "{ttl}");
     let back = store.get("session").await.unwrap().expect("kept");
     assert!(back.to_token().is_none(), "its access token has expired");
@@ -386,15 +386,18 @@ async fn bad_data_in_redis_is_an_absent_token() {
         ("half", "scope-core:v1 12 34".to_owned()),
     ];
     for (key, value) in &values {
-        let _: () = raw.set(format!("unit:token:{key}"), value).await.unwrap();
+        let _: () = raw.set(store.token_key(key), value).await.unwrap();
     }
     let _: () = raw
-        .set("unit:token:expired", format!("scope-core:v1 {expired}"))
+        .set(
+            store.token_key("expired"),
+            format!("scope-core:v1 {expired}"),
+        )
         .await
         .unwrap();
-    let _: () = raw.rpush("unit:token:list", "x").await.unwrap();
+    let _: () = raw.rpush(store.token_key("list"), "x").await.unwrap();
     let _: () = raw
-        .set("unit:token:bytes", vec![0xff_u8, 0xfe, 0x00])
+        .set(store.token_key("bytes"), vec![0xff_u8, 0xfe, 0x00])
         .await
         .unwrap();
     for (key, _) in &values {
@@ -405,7 +408,7 @@ async fn bad_data_in_redis_is_an_absent_token() {
     assert!(store.get("bytes").await.unwrap().is_none());
     assert_eq!(store.unreadable_values(), 6);
     // A wrong-type backoff is no backoff either.
-    let _: () = raw.rpush("unit:backoff:list", "x").await.unwrap();
+    let _: () = raw.rpush(store.backoff_key("list"), "x").await.unwrap();
     assert!(store.fleet_backoff("list").await.unwrap().is_none());
 
     // A source over garbage asks the server and overwrites it.
@@ -446,7 +449,7 @@ async fn a_backoff_that_is_not_text_is_absent_not_a_store_failure() {
     // Not UTF-8, and no expiry: read as a failure, it would send every
     // process of the fleet to the auth server at every renewal, forever.
     let _: () = raw
-        .set("unit:backoff:bytes", vec![0xff_u8, 0xfe, 0x00])
+        .set(store.backoff_key("bytes"), vec![0xff_u8, 0xfe, 0x00])
         .await
         .unwrap();
     assert_eq!(store.fleet_backoff("bytes").await.unwrap(), None);

@@ -4,12 +4,12 @@
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
 #[cfg(feature = "redis")]
-mod redis_store;
+mod redis;
 mod store;
 mod token_source;
 
 #[cfg(feature = "redis")]
-pub use redis_store::{RedisStore, RedisStoreBuilder};
+pub use redis::{RedisStore, RedisStoreBuilder};
 pub use store::{
     FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore,
 };
