@@ -10,7 +10,9 @@ use scope_core::auth::{
     AuthClient, Credentials, ExposeSecret, FleetBackoff, Lease, RedisStore, SecretString,
     StoredToken, TokenSource, TokenStore,
 };
-use scope_tests::fleet::{CLIENT_ID, CLIENT_SECRET, Fleet, Settings, Worker, fingerprints};
+use scope_tests::fleet::{
+    CLIENT_ID, CLIENT_SECRET, Fleet, RedisTarget, Settings, Worker, fingerprints,
+};
 use scope_tests::{AuthServer, Misbehaviour, RedisServer};
 
 fn worker_exe() -> &'static Path {
@@ -498,4 +500,193 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+#[test]
+fn a_fleet_started_while_redis_is_down_gets_tokens_alone_and_joins_it_when_it_comes_up() {
+    let port = free_port();
+    let server = stand_in();
+    let mut target = RedisTarget::one(format!("redis://127.0.0.1:{port}"));
+    target.wait_connected = false;
+    let settings = Settings::on(server.base_url(), Some(target), 10);
+    // Every worker starts: building the store does not fail without Redis.
+    let mut fleet = Fleet::spawn(worker_exe(), 4, &settings);
+    let alone = fleet.all("token");
+    all_ok(&alone);
+    for answer in &alone {
+        assert!(answer.ends_with("on_its_own=true"), "{answer}");
+    }
+    assert_eq!(server.token_requests(), 4, "one per process: {alone:?}");
+
+    let _redis = RedisServer::start_on(port, &[]);
+    for answer in fleet.all("wait-store") {
+        assert_eq!(answer, "ok store");
+    }
+    let joined = fleet.all("invalidate");
+    all_ok(&joined);
+    for answer in &joined {
+        assert!(answer.ends_with("on_its_own=false"), "{answer}");
+    }
+    assert_eq!(server.token_requests(), 5, "one for the fleet: {joined:?}");
+    assert_eq!(fingerprints(&joined).len(), 1, "{joined:?}");
+}
+
+#[tokio::test]
+async fn without_redis_the_store_is_built_and_its_calls_fail_at_once() {
+    let server = stand_in();
+    let source = |store: RedisStore| {
+        let client = AuthClient::builder()
+            .base_url(server.base_url())
+            .build()
+            .unwrap();
+        TokenSource::builder(
+            client,
+            Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
+        )
+        .store(store)
+        .build()
+        .unwrap()
+    };
+    // Nothing listens: refused at once.
+    let started = Instant::now();
+    let refused = RedisStore::builder(format!("redis://127.0.0.1:{}", free_port()))
+        .timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!refused.is_connected());
+
+    // A port that accepts and never answers: the build waits its timeout, once.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let started = Instant::now();
+    let store = RedisStore::builder(&url)
+        .timeout(Duration::from_millis(300))
+        .connect()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+        "{took:?}"
+    );
+    assert!(!store.is_connected());
+    // Calls do not wait for the background attempts: they fail at once.
+    for _ in 0..5 {
+        let started = Instant::now();
+        assert!(store.get("k").await.is_err());
+        assert!(
+            started.elapsed() < Duration::from_millis(100),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let tokens = source(store);
+    let token = tokens.token().await.unwrap();
+    assert!(!token.is_expired());
+    assert!(tokens.is_on_its_own());
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[test]
+fn unreadable_values_under_every_key_are_absent_counted_and_cost_one_request_per_renewal() {
+    let redis = RedisServer::start();
+    let server = stand_in();
+    let settings = Settings::new(server.base_url(), Some(redis.url()), 10);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime
+        .block_on(
+            RedisStore::builder(redis.url())
+                .prefix(settings.prefix.clone())
+                .connect(),
+        )
+        .unwrap();
+    let client = AuthClient::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let key = TokenSource::new(
+        client,
+        Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
+    )
+    .store_key()
+    .to_owned();
+    let mut admin = redis.admin();
+    let not_text = vec![0xff_u8, 0xfe, 0x00];
+    // Not text under the token and the backoff (no expiry), a list as the lease.
+    let corrupt = |admin: &mut redis::Connection, lease_as_list: bool| {
+        let _: () = redis::cmd("DEL")
+            .arg(store.token_key(&key))
+            .arg(store.backoff_key(&key))
+            .arg(store.lease_key(&key))
+            .query(admin)
+            .unwrap();
+        if lease_as_list {
+            let _: () = redis::cmd("SET")
+                .arg(store.token_key(&key))
+                .arg(&not_text)
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("SET")
+                .arg(store.backoff_key(&key))
+                .arg(&not_text)
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("RPUSH")
+                .arg(store.lease_key(&key))
+                .arg("x")
+                .query(admin)
+                .unwrap();
+        } else {
+            // Lists under the token and the backoff, a lease with no expiry.
+            let _: () = redis::cmd("RPUSH")
+                .arg(store.token_key(&key))
+                .arg("x")
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("RPUSH")
+                .arg(store.backoff_key(&key))
+                .arg("x")
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("SET")
+                .arg(store.lease_key(&key))
+                .arg("nobody")
+                .query(admin)
+                .unwrap();
+        }
+    };
+    for lease_as_list in [true, false] {
+        corrupt(&mut admin, lease_as_list);
+        let before = store.unreadable_values();
+        runtime.block_on(async {
+            assert!(store.get(&key).await.unwrap().is_none());
+            assert!(store.fleet_backoff(&key).await.unwrap().is_none());
+            assert_eq!(
+                store.acquire_lease(&key, "test").await.unwrap(),
+                Lease::Granted
+            );
+            store.release_lease(&key, "test").await.unwrap();
+        });
+        assert_eq!(store.unreadable_values() - before, 3, "one per key");
+    }
+
+    let mut fleet = Fleet::spawn(worker_exe(), 4, &settings);
+    corrupt(&mut admin, true);
+    let cold = fleet.all("token");
+    all_ok(&cold);
+    assert_eq!(server.token_requests(), 1, "cold: {cold:?}");
+    corrupt(&mut admin, false);
+    let renewed = fleet.all("invalidate");
+    all_ok(&renewed);
+    assert_eq!(server.token_requests(), 2, "renewal: {renewed:?}");
+    assert_eq!(fingerprints(&renewed).len(), 1, "{renewed:?}");
 }

@@ -42,8 +42,7 @@ const DEFAULT_POLL: Duration = Duration::from_millis(200);
 
 /// The commands the store sends, on every topology: see
 /// [`RedisStore::ACL_COMMANDS`].
-const ACL_COMMANDS: &str = "-@all +hello +auth +get +set +del +pttl +type +evalsha +script|load \
-     +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +role +cluster|slots +asking";
+const ACL_COMMANDS: &str = "-@all +get +set +del +pttl +type +evalsha +script|load +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +role +cluster|slots +asking";
 
 /// A [`TokenStore`](crate::auth::TokenStore) in Redis, shared by every
 /// process that uses the same Redis and prefix.
@@ -600,16 +599,17 @@ fn redact_url(url: &str) -> String {
 impl RedisStore {
     /// The commands the store sends, on every topology, as ACL rules: give
     /// its user exactly these (with [`acl_rules`](RedisStore::acl_rules), which
-    /// adds the key and channel patterns of a prefix). `hello` and `auth` log
-    /// in (RESP3); `get`, `set`, `del`, `pttl` and `type` read and write the
+    /// adds the key and channel patterns of a prefix). `get`, `set`, `del`,
+    /// `pttl` and `type` read and write the
     /// token, lease and backoff (`type` in the lease script); `evalsha` and
     /// `script|load` run the scripts; `publish`, `subscribe` and `unsubscribe`
     /// wake waiters (`spublish`, `ssubscribe` and `sunsubscribe` on a cluster);
     /// `role` is how the primary named by Sentinel is checked; `cluster|slots`
-    /// reads a cluster's layout, and `asking` follows a slot being moved.
+    /// reads a cluster's layout, and `asking` follows a slot being moved. The
+    /// store logs in with `HELLO 3 AUTH`, which every user may send.
     ///
     /// ```
-    /// assert!(scope_core::auth::RedisStore::ACL_COMMANDS.starts_with("-@all +hello"));
+    /// assert!(scope_core::auth::RedisStore::ACL_COMMANDS.starts_with("-@all +get"));
     /// ```
     pub const ACL_COMMANDS: &'static str = ACL_COMMANDS;
 
@@ -717,7 +717,7 @@ impl RedisStore {
     /// use scope_core::auth::RedisStore;
     ///
     /// let rules = RedisStore::acl_rules("scope-core:");
-    /// assert!(rules.starts_with("resetkeys ~scope-core:* resetchannels &scope-core:* -@all +hello"));
+    /// assert!(rules.starts_with("resetkeys ~scope-core:* resetchannels &scope-core:* -@all +get"));
     /// ```
     pub fn acl_rules(prefix: &str) -> String {
         // `*`, `?`, `[`, `]` and `\` are special in ACL patterns.
