@@ -102,8 +102,8 @@ fn over_tls_as_an_acl_user_with_exactly_the_documented_rules_the_fleet_asks_once
     let denied = redis.acl_refusals();
     assert!(denied.is_empty(), "refused by the ACL: {denied:?}");
     // Exact: every command allowed was used, but those of the other
-    // topologies (sharded pub/sub, cluster layout, slot moves, the Sentinel
-    // primary check).
+    // topologies (sharded pub/sub, the cluster's layout, slot moves and
+    // node checks, the Sentinel primary check).
     let mut called = commands_called(&mut admin);
     // The admin connections' own, and the log-in (`HELLO 3 AUTH`, allowed to
     // every user; a refused `CLIENT SETINFO` would be in the ACL log above).
@@ -128,6 +128,7 @@ fn over_tls_as_an_acl_user_with_exactly_the_documented_rules_the_fleet_asks_once
         "sunsubscribe",
         "cluster|slots",
         "asking",
+        "ping",
         "role",
     ]
     .into_iter()

@@ -9,8 +9,12 @@
 //!   dropped and a background task connects again: through the sentinels, to
 //!   whichever primary they name now.
 //! - Cluster: the `redis` crate's cluster connection, which follows slots
-//!   and failovers itself and subscribes sharded channels on the node of their
-//!   slot; this module only makes the first one, in the background if need be.
+//!   and subscribes sharded channels on the node of their slot. After a
+//!   primary's failover it can be left with no usable connection ("No
+//!   connections found", redis 1.8.1); a call failing so, or with an I/O error
+//!   or `CLUSTERDOWN`, drops it, and a new one is made from the cluster client
+//!   in the background (it reads the slots afresh; the channels waited on are
+//!   subscribed again).
 //! - While there is no connection, calls fail at once (the source then goes on
 //!   alone): no call waits for a connection attempt. Attempts are made in the
 //!   background, at once after a loss and then at most one per
@@ -245,9 +249,9 @@ impl Link {
         let gone = err.is_io_error()
             || err.is_connection_dropped()
             || err.is_connection_refusal()
-            || matches!(err.code(), Some("READONLY" | "MASTERDOWN"));
-        let replaceable = matches!(self.topology, Topology::Single(_) | Topology::Sentinel(_));
-        if !(gone && replaceable) {
+            || err.kind() == ErrorKind::ClusterConnectionNotFound
+            || matches!(err.code(), Some("READONLY" | "MASTERDOWN" | "CLUSTERDOWN"));
+        if !gone || matches!(self.topology, Topology::Given) {
             return;
         }
         let dropped = {

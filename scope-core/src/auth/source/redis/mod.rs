@@ -30,7 +30,6 @@ use secrecy::{ExposeSecret, SecretSlice, SecretString};
 
 use self::connection::{FirstConnect, Link, Topology};
 use self::keys::Keys;
-use self::scripts::Scripts;
 use super::store::StoreError;
 use crate::auth::trace;
 
@@ -42,7 +41,7 @@ const DEFAULT_POLL: Duration = Duration::from_millis(200);
 
 /// The commands the store sends, on every topology: see
 /// [`RedisStore::ACL_COMMANDS`].
-const ACL_COMMANDS: &str = "-@all +get +set +del +pttl +type +evalsha +script|load +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +role +cluster|slots +asking";
+const ACL_COMMANDS: &str = "-@all +get +set +del +pttl +type +eval +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +role +cluster|slots +asking +ping";
 
 /// A [`TokenStore`](crate::auth::TokenStore) in Redis, shared by every
 /// process that uses the same Redis and prefix.
@@ -105,7 +104,6 @@ struct Inner {
     timeout: Duration,
     poll: Duration,
     unreadable: AtomicU64,
-    scripts: Scripts,
 }
 
 /// Where the store finds Redis.
@@ -601,11 +599,12 @@ impl RedisStore {
     /// its user exactly these (with [`acl_rules`](RedisStore::acl_rules), which
     /// adds the key and channel patterns of a prefix). `get`, `set`, `del`,
     /// `pttl` and `type` read and write the
-    /// token, lease and backoff (`type` in the lease script); `evalsha` and
-    /// `script|load` run the scripts; `publish`, `subscribe` and `unsubscribe`
+    /// token, lease and backoff (`type` in the lease script); `eval` runs the
+    /// scripts; `publish`, `subscribe` and `unsubscribe`
     /// wake waiters (`spublish`, `ssubscribe` and `sunsubscribe` on a cluster);
     /// `role` is how the primary named by Sentinel is checked; `cluster|slots`
-    /// reads a cluster's layout, and `asking` follows a slot being moved. The
+    /// reads a cluster's layout, `asking` follows a slot being moved, and
+    /// `ping` is how the cluster client checks a node it reconnects to. The
     /// store logs in with `HELLO 3 AUTH`, which every user may send.
     ///
     /// ```
@@ -703,7 +702,6 @@ impl RedisStore {
                 timeout,
                 poll,
                 unreadable: AtomicU64::new(0),
-                scripts: Scripts::new(),
             }),
         }
     }

@@ -2,8 +2,15 @@
 //! that holds it, whatever the topology. Every command a script calls is
 //! checked against the user's ACL like any other: they are in
 //! [`ACL_COMMANDS`](super::RedisStore::ACL_COMMANDS).
+//!
+//! They are sent with `EVAL`, text and all (a few hundred bytes, at a
+//! renewal), not `EVALSHA` with `SCRIPT LOAD` on a miss: a replica promoted
+//! by a failover has no script cache, and on a cluster the redis crate sends
+//! `SCRIPT LOAD` to every node, a dead one included, so the first script call
+//! after a failover would wait for that node and time out. `EVAL` goes to the
+//! key's node only (which caches the script anyway).
 
-use redis::Script;
+use redis::{Cmd, ToRedisArgs};
 
 /// Deletes `KEYS[1]` only if it still holds `ARGV[1]`: releases only one's own
 /// lease, removes only the very token that was rejected.
@@ -31,17 +38,24 @@ end
 return {0, repaired}
 ";
 
-/// The scripts, with their digests computed once.
-pub(super) struct Scripts {
-    pub(super) compare_and_delete: Script,
-    pub(super) acquire_lease: Script,
+/// `EVAL script 1 key`, its arguments to follow.
+fn eval(script: &str, key: &str) -> Cmd {
+    let mut command = redis::cmd("EVAL");
+    command.arg(script).arg(1).arg(key);
+    command
 }
 
-impl Scripts {
-    pub(super) fn new() -> Scripts {
-        Scripts {
-            compare_and_delete: Script::new(COMPARE_AND_DELETE),
-            acquire_lease: Script::new(ACQUIRE_LEASE),
-        }
-    }
+/// Deletes `key` if it still holds `value`: answers 1 when it did.
+pub(super) fn compare_and_delete(key: &str, value: impl ToRedisArgs) -> Cmd {
+    let mut command = eval(COMPARE_AND_DELETE, key);
+    command.arg(value);
+    command
+}
+
+/// Takes the lease `key` for `holder` for `px` ms: answers `(granted,
+/// repaired)`.
+pub(super) fn acquire_lease(key: &str, holder: &str, px: u64) -> Cmd {
+    let mut command = eval(ACQUIRE_LEASE, key);
+    command.arg(holder).arg(px);
+    command
 }

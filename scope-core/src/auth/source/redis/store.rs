@@ -10,6 +10,7 @@ use secrecy::{ExposeSecret, SecretString};
 
 use super::RedisStore;
 use super::connection::{Conn, Link};
+use super::scripts;
 use super::subscriber::Channel;
 use crate::auth::source::store::{
     FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore,
@@ -308,13 +309,12 @@ impl TokenStore for RedisStore {
             }
             // Deleted only if the value is still the one just read.
             let (mut conn, generation) = self.conn()?;
-            let mut invocation = self.inner.scripts.compare_and_delete.key(&redis_key);
-            invocation.arg(raw);
+            let command = scripts::compare_and_delete(&redis_key, raw);
             let deleted: i64 = self
                 .call(
                     generation,
                     "compare-and-delete failed",
-                    invocation.invoke_async(&mut conn),
+                    command.query_async(&mut conn),
                 )
                 .await?;
             Ok(deleted == 1)
@@ -325,13 +325,12 @@ impl TokenStore for RedisStore {
         Box::pin(async move {
             let lease_key = self.inner.keys.lease(key);
             let (mut conn, generation) = self.conn()?;
-            let mut invocation = self.inner.scripts.acquire_lease.key(&lease_key);
-            invocation.arg(holder).arg(px(self.inner.lease));
+            let command = scripts::acquire_lease(&lease_key, holder, px(self.inner.lease));
             let (granted, repaired): (i64, i64) = self
                 .call(
                     generation,
                     "taking the lease failed",
-                    invocation.invoke_async(&mut conn),
+                    command.query_async(&mut conn),
                 )
                 .await?;
             if repaired == 1 {
@@ -349,13 +348,12 @@ impl TokenStore for RedisStore {
         Box::pin(async move {
             let lease_key = self.inner.keys.lease(key);
             let (mut conn, generation) = self.conn()?;
-            let mut invocation = self.inner.scripts.compare_and_delete.key(&lease_key);
-            invocation.arg(holder);
+            let command = scripts::compare_and_delete(&lease_key, holder);
             let _: i64 = self
                 .call(
                     generation,
                     "releasing the lease failed",
-                    invocation.invoke_async(&mut conn),
+                    command.query_async(&mut conn),
                 )
                 .await?;
             self.publish(key).await;
