@@ -17,8 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use scope_core::auth::{
-    AuthClient, Credentials, ExposeSecret, MemoryStore, RedisStore, RedisStoreBuilder, Token,
-    TokenSource, TokenStore,
+    AuthClient, Credentials, ExposeSecret, FleetBackoff, Lease, MemoryStore, RedisStore,
+    RedisStoreBuilder, SecretString, StoreError, StoreFuture, StoredToken, Token, TokenSource,
+    TokenStore,
 };
 
 /// The client id the workers ask tokens for (an integration).
@@ -461,7 +462,7 @@ async fn worker() {
                     tokio::time::sleep(Duration::from_millis(20)).await;
                 }
             }
-            let store: Arc<dyn TokenStore> = Arc::new(store);
+            let store: Arc<dyn TokenStore> = Arc::new(Watched(store));
             (builder.shared_store(Arc::clone(&store)), store)
         }
         None => {
@@ -485,11 +486,12 @@ async fn worker() {
             "wait-store" => {
                 let deadline = Instant::now() + Duration::from_secs(20);
                 loop {
-                    if store.get(tokens.store_key()).await.is_ok() {
-                        break "ok store".to_owned();
-                    }
+                    let error = match store.get(tokens.store_key()).await {
+                        Ok(_) => break "ok store".to_owned(),
+                        Err(err) => err,
+                    };
                     if Instant::now() > deadline {
-                        break "err the store did not answer within 20 s".to_owned();
+                        break format!("err the store did not answer within 20 s: {error}");
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -555,4 +557,66 @@ async fn all_tasks(
         distinct.len(),
         tokens.is_on_its_own()
     )
+}
+
+/// The worker's store, each failed call written to standard error (what the
+/// tests show when a fleet asks more than it should).
+struct Watched(RedisStore);
+
+impl Watched {
+    fn seen<T>(result: Result<T, StoreError>, what: &str) -> Result<T, StoreError> {
+        if let Err(err) = &result {
+            eprintln!("fleet worker {}: {what} failed: {err}", std::process::id());
+        }
+        result
+    }
+}
+
+impl TokenStore for Watched {
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        Box::pin(async move { Watched::seen(self.0.get(key).await, "get") })
+    }
+    fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()> {
+        Box::pin(async move { Watched::seen(self.0.put(key, token).await, "put") })
+    }
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move { Watched::seen(self.0.remove(key).await, "remove") })
+    }
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        access_token: &'a SecretString,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(
+            async move { Watched::seen(self.0.remove_if(key, access_token).await, "remove_if") },
+        )
+    }
+    fn acquire_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, Lease> {
+        Box::pin(
+            async move { Watched::seen(self.0.acquire_lease(key, holder).await, "acquire_lease") },
+        )
+    }
+    fn release_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(
+            async move { Watched::seen(self.0.release_lease(key, holder).await, "release_lease") },
+        )
+    }
+    fn wait_for_token<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        Box::pin(async move { Watched::seen(self.0.wait_for_token(key).await, "wait_for_token") })
+    }
+    fn fleet_backoff<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<FleetBackoff>> {
+        Box::pin(async move { Watched::seen(self.0.fleet_backoff(key).await, "fleet_backoff") })
+    }
+    fn set_fleet_backoff<'a>(
+        &'a self,
+        key: &'a str,
+        backoff: Option<FleetBackoff>,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            Watched::seen(
+                self.0.set_fleet_backoff(key, backoff).await,
+                "set_fleet_backoff",
+            )
+        })
+    }
 }

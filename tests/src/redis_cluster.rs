@@ -68,6 +68,10 @@ impl RedisCluster {
                         "nodes.conf",
                         "--cluster-node-timeout",
                         "1000",
+                        // A replica syncs at once (not after the default 5 s),
+                        // so it can take over as soon as the cluster is up.
+                        "--repl-diskless-sync-delay",
+                        "0",
                     ],
                 )
             })
@@ -89,6 +93,17 @@ impl RedisCluster {
         assert!(status.success(), "redis-cli --cluster create failed");
         let cluster = RedisCluster { nodes };
         cluster.wait_ok();
+        // A replica that never synced does not take over.
+        wait_for("every replica synced", Duration::from_secs(60), || {
+            cluster.nodes.iter().all(|node| {
+                let info: Result<String, _> = redis::cmd("INFO")
+                    .arg("replication")
+                    .query(&mut node.admin());
+                info.is_ok_and(|info| {
+                    info.contains("role:master") || info.contains("master_link_status:up")
+                })
+            })
+        });
         cluster
     }
 

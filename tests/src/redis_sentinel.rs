@@ -52,10 +52,17 @@ impl RedisSentinels {
     /// let set = scope_tests::RedisSentinels::start();
     /// ```
     pub fn start() -> RedisSentinels {
-        let primary = RedisServer::start();
+        // A replica syncs at once (not after the default 5 s).
+        let primary = RedisServer::start_on(free_port(), &["--repl-diskless-sync-delay", "0"]);
         let replica = RedisServer::start_on(
             free_port(),
-            &["--replicaof", "127.0.0.1", &primary.port().to_string()],
+            &[
+                "--replicaof",
+                "127.0.0.1",
+                &primary.port().to_string(),
+                "--repl-diskless-sync-delay",
+                "0",
+            ],
         );
         let sentinels: Vec<Sentinel> = (0..3)
             .map(|_| {
@@ -83,6 +90,12 @@ impl RedisSentinels {
                 Sentinel { port, dir, child }
             })
             .collect();
+        wait_for("the replica synced", Duration::from_secs(60), || {
+            let info: Result<String, _> = redis::cmd("INFO")
+                .arg("replication")
+                .query(&mut replica.admin());
+            info.is_ok_and(|info| info.contains("master_link_status:up"))
+        });
         let set = RedisSentinels {
             nodes: vec![primary, replica],
             sentinels,
