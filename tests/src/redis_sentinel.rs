@@ -154,6 +154,57 @@ impl RedisSentinels {
         })
     }
 
+    /// Asks a sentinel for a failover (`SENTINEL FAILOVER`): the replica
+    /// becomes the primary, the old primary its replica, both alive. Returns
+    /// the old primary's port.
+    ///
+    /// # Panics
+    ///
+    /// When no sentinel accepts.
+    ///
+    /// ```no_run
+    /// let set = scope_tests::RedisSentinels::start();
+    /// let old = set.fail_over();
+    /// set.wait_for_failover(old);
+    /// ```
+    pub fn fail_over(&self) -> u16 {
+        let old = self.primary_port().expect("a primary");
+        let accepted = self.sentinels.iter().any(|sentinel| {
+            let Ok(client) = redis::Client::open(format!("redis://127.0.0.1:{}", sentinel.port))
+            else {
+                return false;
+            };
+            let Ok(mut connection) = client.get_connection_with_timeout(Duration::from_secs(2))
+            else {
+                return false;
+            };
+            redis::cmd("SENTINEL")
+                .arg("FAILOVER")
+                .arg(PRIMARY_NAME)
+                .query::<()>(&mut connection)
+                .is_ok()
+        });
+        assert!(accepted, "no sentinel accepted SENTINEL FAILOVER");
+        old
+    }
+
+    /// The node listening on `port`.
+    ///
+    /// # Panics
+    ///
+    /// When none of the nodes does.
+    ///
+    /// ```no_run
+    /// let set = scope_tests::RedisSentinels::start();
+    /// let primary = set.node(set.primary_port().unwrap());
+    /// ```
+    pub fn node(&self, port: u16) -> &RedisServer {
+        self.nodes
+            .iter()
+            .find(|node| node.port() == port)
+            .expect("one of the nodes")
+    }
+
     /// Kills the current primary (SIGKILL) and returns its port.
     ///
     /// # Panics

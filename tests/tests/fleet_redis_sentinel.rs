@@ -96,3 +96,50 @@ fn behind_sentinel_the_fleet_asks_once_and_follows_a_failover() {
         assert!(denied.is_empty(), "refused by the ACL: {denied:?}");
     }
 }
+
+/// How many connections of `user` a node has.
+fn connections_of(node: &scope_tests::RedisServer, user: &str) -> usize {
+    let list: String = redis::cmd("CLIENT")
+        .arg("LIST")
+        .query(&mut node.admin())
+        .unwrap_or_default();
+    list.lines()
+        .filter(|line| line.contains(&format!(" user={user} ")))
+        .count()
+}
+
+#[test]
+fn a_failover_that_leaves_the_old_primary_alive_is_followed_through_switch_master() {
+    let set = RedisSentinels::start();
+    for node in &set.nodes {
+        node.acl_user(USER, USER_PASSWORD, &RedisStore::acl_rules(PREFIX));
+    }
+    let server = AuthServer::start();
+    server.add_integration(CLIENT_ID, CLIENT_SECRET);
+    let mut target = RedisTarget::sentinel(set.sentinel_urls(), PRIMARY_NAME);
+    target.username = Some(USER.into());
+    target.password = Some(USER_PASSWORD.into());
+    let mut settings = Settings::on(server.base_url(), Some(target), 10);
+    settings.prefix = PREFIX.into();
+    let processes = 4;
+    let mut fleet = Fleet::spawn(worker_exe(), processes, &settings);
+    all_ok(&fleet.all("token"));
+    assert_eq!(server.token_requests(), 1);
+
+    // The old primary stays up, as a replica: the connections to it still
+    // work for reads, so only the sentinels' word moves the fleet.
+    let old = set.fail_over();
+    set.wait_for_failover(old);
+    let new = set.primary_port().unwrap();
+    wait_for(
+        "every process on the new primary",
+        Duration::from_secs(30),
+        || connections_of(set.node(new), USER) >= processes,
+    );
+    let renewed = fleet.all("invalidate");
+    all_ok(&renewed);
+    for answer in &renewed {
+        assert!(answer.ends_with("on_its_own=false"), "{answer}");
+    }
+    assert_eq!(server.token_requests(), 2, "one renewal: {renewed:?}");
+}

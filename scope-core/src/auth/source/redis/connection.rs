@@ -7,7 +7,9 @@
 //!   a way that says the connection is gone (an I/O error, a dropped
 //!   connection, `READONLY` from a primary demoted by a failover), it is
 //!   dropped and a background task connects again: through the sentinels, to
-//!   whichever primary they name now.
+//!   whichever primary they name now. Behind Sentinel a second task listens
+//!   to a sentinel's `+switch-master` channel and does the same as soon as a
+//!   failover of this primary ends, before a call meets the old one.
 //! - Cluster: the `redis` crate's cluster connection, which follows slots
 //!   and subscribes sharded channels on the node of their slot. After a
 //!   primary's failover it can be left with no usable connection ("No
@@ -45,7 +47,13 @@ pub(super) enum Topology {
     /// One server (TLS material, if any, already in its client).
     Single(Client),
     /// The primary the sentinels name; the lock serialises their queries.
-    Sentinel(tokio::sync::Mutex<SentinelClient>),
+    Sentinel {
+        client: tokio::sync::Mutex<SentinelClient>,
+        /// Each sentinel, for the `+switch-master` watch.
+        sentinels: Vec<Client>,
+        /// The primary's name.
+        primary: String,
+    },
     /// A cluster, through the crate's cluster client.
     Cluster(ClusterClient),
     /// A connection the caller made (`RedisStore::from_connection`): used as
@@ -151,6 +159,8 @@ pub(super) struct Link {
     pub(super) subscriber: Subscriber,
     /// Where every connection made sends its push messages.
     push: Option<UnboundedSender<PushInfo>>,
+    /// Dropped with the link: ends its background tasks.
+    closed: tokio::sync::watch::Sender<()>,
 }
 
 /// Why the first connection failed.
@@ -183,6 +193,7 @@ impl Link {
             reconnecting: AtomicBool::new(false),
             subscriber: Subscriber::default(),
             push,
+            closed: tokio::sync::watch::channel(()).0,
         }
     }
 
@@ -271,6 +282,70 @@ impl Link {
         }
     }
 
+    /// Drops the current connection, whichever it is, and connects again in
+    /// the background: the sentinels named another primary.
+    fn switched(self: &Arc<Self>) {
+        if self.current().take().is_some() {
+            trace::info!("Sentinel switched the primary: connecting to the new one", address = %self.address);
+            self.subscriber.wake_all();
+        }
+        self.reconnect_in_background();
+    }
+
+    /// Behind Sentinel: listens to the sentinels' `+switch-master` channel
+    /// (one sentinel at a time, the next when it goes), until the link is
+    /// gone.
+    pub(super) fn watch_sentinels(self: &Arc<Self>) {
+        let Topology::Sentinel {
+            sentinels, primary, ..
+        } = &self.topology
+        else {
+            return;
+        };
+        let (sentinels, primary, timeout) = (sentinels.clone(), primary.clone(), self.timeout);
+        let link = Arc::downgrade(self);
+        let mut closed = self.closed.subscribe();
+        tokio::spawn(async move {
+            let watch = async {
+                let mut wait = Duration::ZERO;
+                loop {
+                    tokio::time::sleep(wait).await;
+                    for sentinel in &sentinels {
+                        let Ok(Ok(mut pubsub)) =
+                            tokio::time::timeout(timeout, sentinel.get_async_pubsub()).await
+                        else {
+                            continue;
+                        };
+                        if !matches!(
+                            tokio::time::timeout(timeout, pubsub.subscribe("+switch-master")).await,
+                            Ok(Ok(()))
+                        ) {
+                            continue;
+                        }
+                        wait = Duration::ZERO;
+                        let mut messages = pubsub.on_message();
+                        // `<name> <old ip> <old port> <new ip> <new port>`
+                        while let Some(message) = futures_util::StreamExt::next(&mut messages).await
+                        {
+                            let payload: String = message.get_payload().unwrap_or_default();
+                            if payload.split(' ').next() == Some(primary.as_str()) {
+                                let Some(link) = link.upgrade() else {
+                                    return;
+                                };
+                                link.switched();
+                            }
+                        }
+                    }
+                    wait = (wait * 2).clamp(RETRY_FIRST, RETRY_MAX);
+                }
+            };
+            tokio::select! {
+                () = watch => {}
+                _ = closed.changed() => {}
+            }
+        });
+    }
+
     /// One attempt at a connection, bounded by the timeout.
     async fn connect_once(&self) -> RedisResult<Conn> {
         let attempt = async {
@@ -284,8 +359,8 @@ impl Link {
                     .get_multiplexed_async_connection_with_config(&config)
                     .await
                     .map(Conn::Multiplexed),
-                Topology::Sentinel(sentinel) => {
-                    let client = sentinel.lock().await.async_get_client().await?;
+                Topology::Sentinel { client, .. } => {
+                    let client = client.lock().await.async_get_client().await?;
                     client
                         .get_multiplexed_async_connection_with_config(&config)
                         .await

@@ -367,12 +367,28 @@ impl RedisStoreBuilder {
                         "TLS material was given for {address}, whose URLs are not rediss://"
                     )));
                 }
+                let fail = |err: redis::RedisError| {
+                    StoreError::new(format!("cannot use {address}: {}", scrub(err.to_string())))
+                };
                 let client = builder
                     .and_then(SentinelClientBuilder::build)
-                    .map_err(|err| {
-                        StoreError::new(format!("cannot use {address}: {}", scrub(err.to_string())))
-                    })?;
-                Topology::Sentinel(tokio::sync::Mutex::new(client))
+                    .map_err(fail)?;
+                // The sentinels themselves, for their `+switch-master` channel.
+                let watched = infos
+                    .into_iter()
+                    .map(|info| match &certificates {
+                        Some(certificates) if tls => {
+                            Client::build_with_tls(info, certificates.clone())
+                        }
+                        _ => Client::open(info),
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(fail)?;
+                Topology::Sentinel {
+                    client: tokio::sync::Mutex::new(client),
+                    sentinels: watched,
+                    primary: primary.clone(),
+                }
             }
             Servers::Cluster(nodes) => {
                 if self.prefix.contains(['{', '}']) {
@@ -422,6 +438,7 @@ impl RedisStoreBuilder {
             Some(push),
         ));
         link.dispatch(pushes);
+        link.watch_sentinels();
         match link.connect_first().await {
             FirstConnect::Connected => {}
             FirstConnect::Unreachable(error) => {
@@ -626,8 +643,9 @@ impl RedisStore {
     /// A builder for the primary that the sentinels at `sentinels` (their
     /// URLs, `redis://` or `rediss://`, with the sentinels' own password if
     /// they want one) watch under `primary_name`. The store asks them for the
-    /// primary, and after a failover, when its connection fails or the old
-    /// primary turns replica, asks again and follows the new one. The data
+    /// primary, and follows a failover: it listens to their `+switch-master`
+    /// channel, and asks them again whenever its connection fails or the old
+    /// primary answers as a replica. The data
     /// nodes' user and password come from [`username`](RedisStoreBuilder::username)
     /// and [`password`](RedisStoreBuilder::password).
     ///
