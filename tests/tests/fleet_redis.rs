@@ -690,3 +690,13 @@ fn unreadable_values_under_every_key_are_absent_counted_and_cost_one_request_per
     assert_eq!(server.token_requests(), 2, "renewal: {renewed:?}");
     assert_eq!(fingerprints(&renewed).len(), 1, "{renewed:?}");
 }
+
+#[tokio::test]
+async fn a_cluster_prefix_with_a_brace_is_refused_at_once() {
+    let err = RedisStore::cluster(["redis://127.0.0.1:9"])
+        .prefix("app{1}:")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("brace"), "{err}");
+}

@@ -481,6 +481,8 @@ fn says_no(err: &RedisError) -> bool {
             | ErrorKind::InvalidClientConfig
             | ErrorKind::MasterNameNotFoundBySentinel
             | ErrorKind::EmptySentinelList
+            // Redis before 6: the store needs RESP3.
+            | ErrorKind::RESP3NotSupported
     ) || matches!(err.code(), Some("WRONGPASS" | "NOAUTH" | "NOPERM"));
     // A server certificate that is not trusted comes as an I/O error whose
     // text is rustls's ("invalid peer certificate: UnknownIssuer"): the

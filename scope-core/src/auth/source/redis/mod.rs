@@ -276,7 +276,8 @@ impl RedisStoreBuilder {
     /// (or is given for a `redis://` URL), a cluster prefix holds a brace, or
     /// Redis answers and refuses: a wrong password or user, a server
     /// certificate this store does not trust, a primary name the sentinels do
-    /// not know. No error shows a password or a key.
+    /// not know, a server older than Redis 6 (the store speaks RESP3). No
+    /// error shows a password or a key.
     ///
     /// ```
     /// # async fn run() {
@@ -734,6 +735,8 @@ impl RedisStore {
     ///
     /// let rules = RedisStore::acl_rules("scope-core:");
     /// assert!(rules.starts_with("resetkeys ~scope-core:* resetchannels &scope-core:* -@all +get"));
+    /// // Pattern characters in a prefix are matched as themselves.
+    /// assert!(RedisStore::acl_rules("a*b:").starts_with(r"resetkeys ~a\*b:* resetchannels &a\*b:*"));
     /// ```
     pub fn acl_rules(prefix: &str) -> String {
         // `*`, `?`, `[`, `]` and `\` are special in ACL patterns.
