@@ -219,15 +219,7 @@ impl Link {
 
     /// `text` with every secret replaced by `[REDACTED]`.
     pub(super) fn scrub(&self, text: String) -> String {
-        use secrecy::ExposeSecret;
-        self.secrets.iter().fold(text, |text, secret| {
-            let secret = secret.expose_secret();
-            if secret.is_empty() {
-                text
-            } else {
-                text.replace(secret, "[REDACTED]")
-            }
-        })
+        scrub(&self.secrets, text)
     }
 
     /// The current connection, if any, without starting an attempt.
@@ -470,6 +462,19 @@ async fn reconnect(link: Weak<Link>) {
         }
         wait = (wait * 2).clamp(RETRY_FIRST, RETRY_MAX);
     }
+}
+
+/// `text` with each of `secrets` replaced by `[REDACTED]`.
+pub(super) fn scrub(secrets: &[secrecy::SecretString], text: String) -> String {
+    use secrecy::ExposeSecret;
+    secrets.iter().fold(text, |text, secret| {
+        let secret = secret.expose_secret();
+        if secret.is_empty() {
+            text
+        } else {
+            text.replace(secret, "[REDACTED]")
+        }
+    })
 }
 
 /// Whether a failed connection attempt is Redis saying no (a configuration

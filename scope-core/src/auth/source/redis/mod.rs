@@ -295,16 +295,7 @@ impl RedisStoreBuilder {
     pub async fn connect(self) -> Result<RedisStore, StoreError> {
         crate::auth::crypto::prepare_redis_tls();
         let secrets = self.secrets();
-        let scrub = |text: String| {
-            secrets.iter().fold(text, |text, secret| {
-                let secret = secret.expose_secret();
-                if secret.is_empty() {
-                    text
-                } else {
-                    text.replace(secret, "[REDACTED]")
-                }
-            })
-        };
+        let scrub = |text: String| connection::scrub(&secrets, text);
         let address = self.address();
         let certificates = self.certificates(&scrub)?;
         let (push, pushes) = tokio::sync::mpsc::unbounded_channel();
