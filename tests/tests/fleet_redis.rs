@@ -566,22 +566,23 @@ async fn without_redis_the_store_is_built_and_its_calls_fail_at_once() {
     let url = format!("redis://127.0.0.1:{}", silent.local_addr().unwrap().port());
     let started = Instant::now();
     let store = RedisStore::builder(&url)
-        .timeout(Duration::from_millis(300))
+        .timeout(Duration::from_secs(2))
         .connect()
         .await
         .unwrap();
     let took = started.elapsed();
     assert!(
-        took >= Duration::from_millis(250) && took < Duration::from_secs(2),
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(5),
         "{took:?}"
     );
     assert!(!store.is_connected());
-    // Calls do not wait for the background attempts: they fail at once.
+    // Calls do not wait for the background attempts (2 s each): they fail at
+    // once (the bound leaves room for a loaded machine).
     for _ in 0..5 {
         let started = Instant::now();
         assert!(store.get("k").await.is_err());
         assert!(
-            started.elapsed() < Duration::from_millis(100),
+            started.elapsed() < Duration::from_millis(500),
             "{:?}",
             started.elapsed()
         );
