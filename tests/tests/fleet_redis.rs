@@ -54,10 +54,25 @@ fn a_fleet_of_16_processes_asks_once_cold_and_once_after_a_401() {
     assert_eq!(server.token_requests(), 1, "cold start: {cold:?}");
     assert_eq!(fingerprints(&cold).len(), 1, "one token for all: {cold:?}");
 
-    // Every task of every process rejects the token, as on a 401.
+    // Every task of every process rejects the token, as on a 401; the
+    // waiters are woken through the connection each process already has.
+    let mut admin = redis.admin();
+    let connections = |admin: &mut redis::Connection| {
+        let info: String = redis::cmd("INFO").arg("stats").query(admin).unwrap();
+        info.lines()
+            .find_map(|line| line.strip_prefix("total_connections_received:"))
+            .and_then(|count| count.trim().parse::<u64>().ok())
+            .unwrap()
+    };
+    let before = connections(&mut admin);
     let renewed = fleet.all("invalidate");
     all_ok(&renewed);
     assert_eq!(server.token_requests(), 2, "one renewal: {renewed:?}");
+    assert_eq!(
+        connections(&mut admin),
+        before,
+        "no connection opened to wait for the renewal"
+    );
     let new = fingerprints(&renewed);
     assert_eq!(new.len(), 1, "{renewed:?}");
     assert!(new.is_disjoint(&fingerprints(&cold)), "a new token");
