@@ -22,7 +22,11 @@
 //!
 //! # Features
 //!
-//! - `macros` (default): [`scope!`], [`scopes!`], `sales_channel_scopes!` and `#[derive(Scoped)]`.
+//! - `macros` (default): [`scope!`], [`scopes!`], `sales_channel_scopes!`, `#[derive(Scoped)]`, and
+//!   `env_scopes!`, `env_sales_channel_scopes!` and `option_env_scopes!` (scopes in an environment
+//!   variable as the program compiles).
+//! - `config`: `config_scopes!`, the scopes in the crate's config files (TOML, `.env`) checked
+//!   when it compiles, as typed constants.
 //! - `serde`: `Serialize` and `Deserialize` for [`Scope`] and [`ScopeSet`], as text.
 //! - `auth` (default): `auth`, the async `client_credentials` token client (reqwest, rustls),
 //!   the single-flight token cache (`auth::TokenSource`), token claims and revocation.
@@ -44,6 +48,7 @@
 #[cfg(feature = "auth")]
 #[cfg_attr(docsrs, doc(cfg(feature = "auth")))]
 pub mod auth;
+mod config;
 mod grammar;
 mod sales_channel;
 mod scope;
@@ -69,10 +74,15 @@ pub mod __private {
     #[cfg(feature = "macros")]
     pub use crate::scoped::__derive::*;
     pub use crate::value::Value;
+    #[cfg(feature = "config")]
+    pub use scope_macros::config_scopes_impl;
     #[cfg(feature = "macros")]
     pub use scope_macros::sales_channel_scopes_impl;
     #[cfg(feature = "macros")]
-    pub use scope_macros::{scope_impl, scopes_impl};
+    pub use scope_macros::{
+        env_sales_channel_scopes_impl, env_scopes_impl, option_env_scopes_impl, scope_impl,
+        scopes_impl,
+    };
 }
 
 /// A [`Scope`] checked when the program compiles: a constant, with no run-time cost.

@@ -141,6 +141,9 @@ impl RedisTarget {
         command
             .env("FLEET_REDIS_KIND", kind)
             .env("FLEET_REDIS_URLS", self.urls.join(","))
+            // The first URL alone, for workers that know one server only (the
+            // session worker).
+            .env("FLEET_REDIS_URL", &self.urls[0])
             .env(
                 "FLEET_WAIT_CONNECTED",
                 if self.wait_connected { "1" } else { "0" },
@@ -270,7 +273,9 @@ impl Settings {
         match &self.redis {
             Some(target) => target.apply(command),
             None => {
-                command.env_remove("FLEET_REDIS_URLS");
+                command
+                    .env_remove("FLEET_REDIS_URLS")
+                    .env_remove("FLEET_REDIS_URL");
             }
         }
     }

@@ -1,14 +1,15 @@
 //! The conformance vectors (`tests/conformance/*.jsonl`: the shared set, copied
 //! unchanged, and this project's own additions), checked at run time with
-//! `str::parse` and at compile time with `scopes!`: both must agree with every
-//! line, and an invalid line must fail both ways with the same message.
+//! `str::parse`, at compile time with `scopes!`, and in a config file with
+//! `config_scopes!`: all must agree with every line, and an invalid line must fail
+//! every way with the same message.
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use scope_core::ScopeSet;
 use serde::Deserialize;
-use support::{build_errors, probe_crate, run_bin};
+use support::{build_errors, probe_crate, probe_crate_with, run_bin};
 
 mod support;
 
@@ -119,6 +120,112 @@ fn compile_time_macro_agrees_with_every_vector() {
         invalid.len(),
         "one error per invalid literal, no follow-on errors:\n{stderr}"
     );
+}
+
+#[test]
+fn config_file_agrees_with_every_vector() {
+    let vectors = vectors();
+    let dir = probe_crate_with("conformance-config-probe", "scope-core", &["config"]);
+    std::fs::create_dir_all(dir.join("config")).unwrap();
+    // Each vector is the `scope` of a table of its own, in a TOML basic string:
+    // the line of vector `i` is `2 * i + 2`.
+    let toml = |vectors: &[&Vector]| {
+        let mut text = String::new();
+        for (i, v) in vectors.iter().enumerate() {
+            text += &format!("[v{i}]\nscope = \"{}\"\n", toml_escape(&v.input));
+        }
+        text
+    };
+
+    // Every valid vector is a constant that prints back unchanged.
+    let valid: Vec<&Vector> = vectors.iter().filter(|v| v.valid).collect();
+    std::fs::write(dir.join("config/valid.toml"), toml(&valid)).unwrap();
+    let mut source = String::from(
+        "scope_core::config_scopes! { mod valid = \"config/valid.toml\"; }\nfn main() {\n",
+    );
+    for i in 0..valid.len() {
+        source += &format!(
+            "    println!(\"{{}}\\t{{}}\", valid::V{i}_SCOPE.len(), valid::V{i}_SCOPE);\n"
+        );
+    }
+    source += "}\n";
+    let printed = run_bin(&dir, "valid", &source);
+    let lines: Vec<&str> = printed.lines().collect();
+    assert_eq!(lines.len(), valid.len());
+    for (line, v) in lines.iter().zip(&valid) {
+        assert_eq!(*line, format!("{}\t{}", v.scopes.unwrap(), v.input));
+    }
+
+    // Every invalid vector is one error: the runtime error's sentence, at the
+    // vector's line, the column of the fault counted through the escapes.
+    let invalid: Vec<&Vector> = vectors.iter().filter(|v| !v.valid).collect();
+    std::fs::write(dir.join("config/invalid.toml"), toml(&invalid)).unwrap();
+    let source =
+        "scope_core::config_scopes! { mod invalid = \"config/invalid.toml\"; }\nfn main() {}\n";
+    let stderr = build_errors(&dir, "invalid", source);
+    let errors = config_errors(&stderr, "config/invalid.toml");
+    for (i, v) in invalid.iter().enumerate() {
+        let err = v.input.parse::<ScopeSet>().unwrap_err();
+        let line = 2 * i + 2;
+        let prefix = toml_escape(&v.input[..err.span().start]);
+        // An empty value has nothing to point into: the caret is under its `""`.
+        let column = if v.input.is_empty() {
+            "scope = ".len() + 1
+        } else {
+            "scope = \"".len() + prefix.chars().count() + 1
+        };
+        let found = errors
+            .get(&line)
+            .unwrap_or_else(|| panic!("no error for {:?} on line {line}:\n{stderr}", v.input));
+        assert_eq!(found, &(err.to_string(), column), "error for {:?}", v.input);
+    }
+    assert_eq!(
+        errors.len(),
+        invalid.len(),
+        "one error per invalid value:\n{stderr}"
+    );
+}
+
+/// `text` as the inside of a TOML basic string: quotes, backslashes and control
+/// characters escaped.
+fn toml_escape(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        match c {
+            '"' => out += "\\\"",
+            '\\' => out += "\\\\",
+            '\t' => out += "\\t",
+            '\n' => out += "\\n",
+            '\r' => out += "\\r",
+            c if c.is_control() => out += &format!("\\u{:04X}", c as u32),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `config_scopes!`'s errors about `file`: the sentence, and the column, by line.
+fn config_errors(stderr: &str, file: &str) -> BTreeMap<usize, (String, usize)> {
+    let mut errors = BTreeMap::new();
+    let arrow = format!("--> {file}:");
+    for block in stderr
+        .split("\nerror")
+        .map(|b| b.trim_start_matches("error"))
+    {
+        let Some(message) = block.strip_prefix(": ") else {
+            continue;
+        };
+        let Some(at) = message.find(&arrow) else {
+            continue;
+        };
+        let place = &message[at + arrow.len()..];
+        let mut numbers = place.split([':', ' ']);
+        let line: usize = numbers.next().unwrap().parse().unwrap();
+        let column: usize = numbers.next().unwrap().parse().unwrap();
+        let sentence = message.lines().next().unwrap().to_owned();
+        errors.insert(line, (sentence, column));
+    }
+    errors
 }
 
 /// Compiler errors keyed by the line of `src/bin/invalid.rs` they point at,

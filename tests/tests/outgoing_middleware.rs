@@ -8,7 +8,10 @@ mod outgoing_common;
 
 use std::sync::Arc;
 
-use outgoing_common::{World, assert_one_renewal_for_100_refused, bearer};
+use outgoing_common::{
+    REFUSAL_BACKOFF, World, a_core_api_refusing_every_token, assert_one_renewal_for_100_refused,
+    bearer,
+};
 use reqwest_middleware::{ClientBuilder, ClientWithMiddleware};
 use scope_core::auth::outgoing::BearerMiddleware;
 
@@ -171,4 +174,19 @@ async fn a_hundred_requests_refused_at_once_cause_one_renewal() {
         assert_eq!(task.await.unwrap(), 200);
     }
     assert_one_renewal_for_100_refused(&world, &first);
+}
+
+#[tokio::test]
+async fn a_core_api_that_refuses_every_token_costs_a_bounded_number_of_token_requests() {
+    let (initial, max) = REFUSAL_BACKOFF;
+    let world = World::with_backoff(initial, max);
+    let client = client(&world);
+    a_core_api_refusing_every_token(&world, || async {
+        // A 401, or an error that says the renewal backs off.
+        match client.get(world.core_url("/api/skus")).send().await {
+            Ok(response) => assert_eq!(response.status(), 401),
+            Err(err) => assert!(err.to_string().contains("refused"), "{err}"),
+        }
+    })
+    .await;
 }

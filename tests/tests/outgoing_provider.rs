@@ -24,7 +24,7 @@ use scope_core::auth::{
 };
 use scope_core::scopes;
 use scope_tests::{AuthServer, CoreApi};
-use tower::{Layer, ServiceExt};
+use tower::Layer;
 
 /// Serves `fake-1` until it is refused, then `fake-2`; counts what it heard.
 struct Fake {

@@ -14,7 +14,10 @@ use http_body_util::Full;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use outgoing_common::{World, assert_one_renewal_for_100_refused, bearer};
+use outgoing_common::{
+    REFUSAL_BACKOFF, World, a_core_api_refusing_every_token, assert_one_renewal_for_100_refused,
+    bearer,
+};
 use scope_core::auth::outgoing::{BearerLayer, BearerService, BoxError, NoReplay};
 use tower::{Layer, Service, ServiceExt};
 use tower_http::follow_redirect::{FollowRedirect, policy};
@@ -161,4 +164,21 @@ async fn a_hundred_requests_refused_at_once_cause_one_renewal() {
         assert_eq!(task.await.unwrap(), 200);
     }
     assert_one_renewal_for_100_refused(&world, &first);
+}
+
+#[tokio::test]
+async fn a_core_api_that_refuses_every_token_costs_a_bounded_number_of_token_requests() {
+    let (initial, max) = REFUSAL_BACKOFF;
+    let world = World::with_backoff(initial, max);
+    a_core_api_refusing_every_token(&world, || async {
+        let answer = layer(&world)
+            .layer(http())
+            .oneshot(get(&world.core_url("/api/skus")))
+            .await;
+        match answer {
+            Ok(response) => assert_eq!(response.status(), 401),
+            Err(err) => assert!(err.to_string().contains("refused"), "{err}"),
+        }
+    })
+    .await;
 }

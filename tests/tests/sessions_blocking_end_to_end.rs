@@ -53,23 +53,17 @@ fn logged_in() -> Setup {
     }
 }
 
-fn stored(store: &MemoryStore, key: &SessionKey) -> Option<StoredToken> {
-    block_on(store.get(key.as_str())).unwrap()
+fn stored(store: &MemoryStore, id: &str) -> Option<StoredToken> {
+    block_on(store.get(id)).unwrap()
 }
 
-/// The stored session with 5 s left, under the 10-minute margin.
-fn near_expiry(store: &MemoryStore, key: &SessionKey) -> Token {
-    let current = stored(store, key).unwrap().to_token().unwrap();
-    let aged = Token::new(
-        current.access_token().expose_secret(),
-        Duration::from_secs(5),
-        current.scope(),
-        current.created_at(),
-    )
-    .with_refresh_token(current.refresh_token().unwrap().expose_secret())
-    .with_owner(current.owner_id().unwrap(), current.owner_type().unwrap());
-    block_on(store.put(key.as_str(), StoredToken::from_token(&aged))).unwrap();
-    aged
+/// The stored session with `left` on its access token (zero: expired while
+/// the session sat idle): returns the token as it was stored.
+fn aged(store: &MemoryStore, id: &str, left: Duration) -> Token {
+    let record = stored(store, id).unwrap();
+    let token = record.to_token().unwrap();
+    block_on(store.put(id, scope_tests::aged(&record, left, None))).unwrap();
+    token
 }
 
 #[test]
@@ -80,7 +74,8 @@ fn sixteen_threads_renew_a_session_with_one_refresh() {
         store,
         key,
     } = logged_in();
-    let aged = near_expiry(&store, &key);
+    let id = sessions.store_key(&key);
+    let aged = aged(&store, &id, Duration::ZERO);
 
     let threads: Vec<_> = (0..16)
         .map(|_| {
@@ -113,7 +108,8 @@ fn a_refused_refresh_token_ends_the_session() {
         store,
         key,
     } = logged_in();
-    let aged = near_expiry(&store, &key);
+    let id = sessions.store_key(&key);
+    let aged = aged(&store, &id, Duration::ZERO);
     server.expire_refresh_tokens();
 
     let err = sessions.token(&key).unwrap_err();
@@ -127,7 +123,7 @@ fn a_refused_refresh_token_ends_the_session() {
     ] {
         assert!(!text.contains(secret), "a secret is shown: {text}");
     }
-    assert!(stored(&store, &key).is_none());
+    assert!(stored(&store, &id).is_none());
     assert!(matches!(
         sessions.token(&key).unwrap_err(),
         SessionError::NotFound
@@ -148,5 +144,33 @@ fn logout_revokes_and_forgets() {
     sessions.logout(&key).unwrap();
 
     assert!(server.is_revoked(token.access_token().expose_secret()));
-    assert!(stored(&store, &key).is_none());
+    assert!(stored(&store, &sessions.store_key(&key)).is_none());
+}
+
+#[test]
+fn sixteen_threads_on_a_failing_renewal_send_one_refresh() {
+    let Setup {
+        server,
+        sessions,
+        store,
+        key,
+    } = logged_in();
+    let aged = aged(&store, &sessions.store_key(&key), Duration::from_secs(5));
+    server.misbehave(scope_tests::Misbehaviour::Unavailable { retry_after: None });
+    let before = server.token_requests();
+    let threads: Vec<_> = (0..16)
+        .map(|_| {
+            let (sessions, key) = (sessions.clone(), key.clone());
+            std::thread::spawn(move || sessions.token(&key))
+        })
+        .collect();
+    for thread in threads {
+        let token = thread.join().unwrap().unwrap();
+        assert!(token.same_access_token(&aged));
+    }
+    assert_eq!(
+        server.token_requests() - before,
+        1,
+        "one refresh for 16 threads"
+    );
 }

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use scope_core::auth::{
-    AuthClient, Credentials, CustomerSessions, ExposeSecret, Grant, MemoryStore, RedisStore,
-    SessionKey, StoredToken, Token, TokenSource, TokenStore,
+    AuthClient, Credentials, CustomerSessions, ExposeSecret, Grant, MemoryStore, RedisStore, Token,
+    TokenSource, TokenStore,
 };
 use scope_core::scopes;
 use scope_tests::jwt::access_token_claims;
@@ -247,12 +247,13 @@ async fn customer_sessions_log_login_renewal_end_and_logout_by_session_key() {
         .login(&Grant::password(EMAIL, PASSWORD))
         .await
         .unwrap();
-    let login = stored(&store, &key).await;
-    age(&store, &key, &login).await;
+    let id = sessions.store_key(&key);
+    let login = stored(&store, &id).await;
+    expire(&store, &id).await;
     let renewed = sessions.token(&key).await.unwrap();
     // The refresh token rotated: renew once more with it refused.
-    let after_renewal = stored(&store, &key).await;
-    age(&store, &key, &after_renewal).await;
+    let after_renewal = stored(&store, &id).await;
+    expire(&store, &id).await;
     server.expire_refresh_tokens();
     assert!(sessions.token(&key).await.is_err());
 
@@ -260,10 +261,13 @@ async fn customer_sessions_log_login_renewal_end_and_logout_by_session_key() {
         .login(&Grant::password(EMAIL, PASSWORD))
         .await
         .unwrap();
-    let last = stored(&store, &again).await;
+    let again_id = sessions.store_key(&again);
+    let last = stored(&store, &again_id).await;
     sessions.logout(&again).await.unwrap();
 
-    let session = format!("session={}", key.as_str());
+    // A session is named by the start of the hash it is stored under.
+    let short = |id: &str| id.rsplit('|').next().unwrap()[..8].to_owned();
+    let session = format!("session={}", short(&id));
     log.expect(&[
         "auth_request{request=token grant=password client_id=storefront scope=market:code:europe}",
         "outcome=ok",
@@ -278,9 +282,18 @@ async fn customer_sessions_log_login_renewal_end_and_logout_by_session_key() {
         "auth_request{request=revocation client_id=storefront}",
         "outcome=ok",
     ]);
-    log.expect(&["session logged out", &format!("session={}", again.as_str())]);
+    log.expect(&[
+        "session logged out",
+        &format!("session={}", short(&again_id)),
+    ]);
 
-    let mut secrets = vec![EMAIL.to_owned(), PASSWORD.to_owned(), secret_of(&renewed)];
+    let mut secrets = vec![
+        EMAIL.to_owned(),
+        PASSWORD.to_owned(),
+        secret_of(&renewed),
+        key.expose_secret().to_owned(),
+        again.expose_secret().to_owned(),
+    ];
     for token in [&login, &after_renewal, &last] {
         secrets.push(secret_of(token));
         secrets.push(token.refresh_token().unwrap().expose_secret().to_owned());
@@ -288,29 +301,21 @@ async fn customer_sessions_log_login_renewal_end_and_logout_by_session_key() {
     log.assert_no_secret(&secrets.iter().map(String::as_str).collect::<Vec<_>>());
 }
 
-async fn stored(store: &MemoryStore, key: &SessionKey) -> Token {
+async fn stored(store: &MemoryStore, id: &str) -> Token {
     store
-        .get(key.as_str())
+        .get(id)
         .await
         .unwrap()
         .and_then(|stored| stored.to_token())
         .unwrap()
 }
 
-/// Stores the session's token as if it had 5 s left: the next `token()` renews it.
-async fn age(store: &MemoryStore, key: &SessionKey, current: &Token) {
-    let aged = Token::new(
-        current.access_token().expose_secret(),
-        Duration::from_secs(5),
-        current.scope(),
-        current.created_at(),
-    )
-    .with_refresh_token(current.refresh_token().unwrap().expose_secret())
-    .with_owner(current.owner_id().unwrap(), current.owner_type().unwrap());
-    store
-        .put(key.as_str(), StoredToken::from_token(&aged))
-        .await
-        .unwrap();
+/// Stores the session as if its token had expired while it sat idle: the
+/// next `token()` renews it.
+async fn expire(store: &MemoryStore, id: &str) {
+    let record = store.get(id).await.unwrap().unwrap();
+    let aged = scope_tests::aged(&record, Duration::ZERO, None);
+    store.put(id, aged).await.unwrap();
 }
 
 #[tokio::test]
@@ -424,10 +429,9 @@ async fn the_fleet_logs_its_lease_its_backoff_and_one_warning_when_redis_fails()
     let alone = fleet_source(&server, &store);
     redis.kill();
     for _ in 0..3 {
-        let token = alone.token().await.unwrap();
+        let token = token_when_ready(&alone).await;
         assert!(alone.is_on_its_own());
         assert!(alone.invalidate_token(&token).await.is_err());
-        tokio::time::sleep(Duration::from_millis(1100)).await; // the initial backoff step
     }
     let warnings = log.lines_with(&["WARN", fallback]);
     assert_eq!(warnings.len(), 1, "{}", log.text());
@@ -435,7 +439,7 @@ async fn the_fleet_logs_its_lease_its_backoff_and_one_warning_when_redis_fails()
 
     // Back: one line when the store answers again.
     let _redis = RedisServer::start_on(port, &["--requirepass", REDIS_PASSWORD]);
-    let token = alone.token().await.unwrap();
+    let token = token_when_ready(&alone).await;
     let deadline = Instant::now() + Duration::from_secs(20);
     while alone.invalidate_token(&token).await.is_err() && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -450,6 +454,22 @@ async fn the_fleet_logs_its_lease_its_backoff_and_one_warning_when_redis_fails()
         &secret_of(&second),
         &secret_of(&token),
     ]);
+}
+
+/// A token from `source`, waiting out its backoff (tokens refused one after
+/// the other soon after their issue back off).
+async fn token_when_ready(source: &TokenSource) -> std::sync::Arc<Token> {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match source.token().await {
+            Ok(token) => return token,
+            Err(err) if Instant::now() < deadline => {
+                let wait = err.retry_in().unwrap_or(Duration::from_millis(100));
+                tokio::time::sleep(wait.max(Duration::from_millis(10))).await;
+            }
+            Err(err) => panic!("{err}"),
+        }
+    }
 }
 
 #[tokio::test]

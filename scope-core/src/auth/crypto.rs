@@ -1,6 +1,6 @@
 //! The one file that names the crypto backend: rustls's provider, the HMAC of JWT
-//! bearer assertions, the CSPRNG of authorize states, and the RS512 check of access
-//! tokens.
+//! bearer assertions, the CSPRNG of authorize states and session keys, the SHA-256
+//! that names a session in the store, and the RS512 check of access tokens.
 //!
 //! Feature `aws-lc-rs` (the default) or `ring` picks the backend; the two crates have
 //! the same API for all of the above, so the rest of the crate calls these functions and
@@ -27,6 +27,14 @@ pub(crate) struct RandomFailed;
 pub(crate) fn hmac_sha512(key: &[u8], data: &[u8]) -> impl AsRef<[u8]> {
     let key = backend::hmac::Key::new(backend::hmac::HMAC_SHA512, key);
     backend::hmac::sign(&key, data)
+}
+
+/// SHA-256 of `data`.
+pub(crate) fn sha256(data: &[u8]) -> [u8; 32] {
+    let digest = backend::digest::digest(&backend::digest::SHA256, data);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(digest.as_ref());
+    out
 }
 
 /// Fills `bytes` from the operating system's CSPRNG.
@@ -111,6 +119,14 @@ mod tests {
             hex(tag.as_ref()),
             "164b7a7bfcf819e2e395fbe73b56e0a387bd64222e831fd610270cd7ea250554\
              9758bf75c05a994a6d034f65f8f0e6fdcaeab1a34d4a6b4b636e070a38bce737"
+        );
+    }
+
+    #[test]
+    fn sha256_matches_fips_180_2_abc() {
+        assert_eq!(
+            hex(&sha256(b"abc")),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 

@@ -112,6 +112,16 @@ pub enum AuthError {
         /// The failed requests in a row the fleet has recorded.
         failures: u32,
     },
+    /// No request was sent: the API the tokens go to refused them soon after
+    /// they were issued, several times in a row (an origin of another
+    /// organization, a clock off by hours), so renewals back off as failed
+    /// requests do instead of asking the auth server after every 401.
+    TokenRefused {
+        /// How long after it was issued the last token was refused.
+        age: Duration,
+        /// The refusals of young tokens in a row.
+        refusals: u32,
+    },
     /// A token source had no valid token to give (its [`TokenError`], through
     /// `?`): the failed request's error is the [`source`](StdError::source),
     /// and the methods of this type answer for it.
@@ -138,7 +148,9 @@ impl AuthError {
             | AuthError::Timeout { request, .. } => Some(*request),
             AuthError::Transport(err) => Some(err.request),
             AuthError::Decode(err) => Some(err.request),
-            AuthError::FleetBackoff { .. } => Some(RequestKind::Token),
+            AuthError::FleetBackoff { .. } | AuthError::TokenRefused { .. } => {
+                Some(RequestKind::Token)
+            }
             AuthError::NoToken(err) => err.auth_error().request(),
             AuthError::InvalidConfig(_)
             | AuthError::InvalidScope(_)
@@ -168,6 +180,7 @@ impl AuthError {
             | AuthError::InvalidConfig(_)
             | AuthError::InvalidScope(_)
             | AuthError::FleetBackoff { .. }
+            | AuthError::TokenRefused { .. }
             | AuthError::ScopeMismatch { .. } => None,
         }
     }
@@ -226,6 +239,7 @@ impl AuthError {
                 | AuthError::Transport(_)
                 | AuthError::Timeout { .. }
                 | AuthError::FleetBackoff { .. }
+                | AuthError::TokenRefused { .. }
         )
     }
 
@@ -368,6 +382,13 @@ impl fmt::Display for AuthError {
                 "the token request was not sent: the fleet sharing the token store is backing off \
                  after {failures} failed request(s) in a row, for {:.1} s more",
                 retry_after.as_secs_f64()
+            ),
+            AuthError::TokenRefused { age, refusals } => write!(
+                f,
+                "the token request was not sent: the API refused {refusals} token(s) in a row soon \
+                 after they were issued (the last {:.1} s after), so renewals back off; check that \
+                 requests go to the token's own organization and that this machine's clock is right",
+                age.as_secs_f64()
             ),
             AuthError::NoToken(err) => fmt::Display::fmt(err, f),
         }

@@ -41,8 +41,6 @@
 //! [`TokenProvider`] trait an SDK holds, and `outgoing` (features `middleware`
 //! and `tower`) puts its tokens on requests to the Core API.
 
-mod assertion;
-mod authorize;
 mod cache;
 mod claims;
 mod client;
@@ -62,8 +60,6 @@ mod trace;
 #[cfg(feature = "verify")]
 mod verify;
 
-pub use assertion::{Assertion, AssertionBuilder, MAX_ASSERTION_BYTES, OwnerType};
-pub use authorize::{AuthorizeRequest, AuthorizeRequestBuilder, DEFAULT_AUTHORIZE_URL};
 pub use claims::{
     ActsFor, Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market,
     Organization, Owner, User, decode_claims,
@@ -75,7 +71,10 @@ pub use client::{
 pub use credentials::Credentials;
 pub use error::{ApiError, AuthError, DecodeError, TransportError};
 pub use exchange::RequestKind;
-pub use grant::Grant;
+pub use grant::{
+    Assertion, AssertionBuilder, AuthorizeRequest, AuthorizeRequestBuilder, DEFAULT_AUTHORIZE_URL,
+    Grant, MAX_ASSERTION_BYTES, OwnerType,
+};
 pub use provider::{
     BlockingTokenProvider, CustomerSession, ProviderError, ProviderFuture, TokenProvider,
 };

@@ -273,8 +273,8 @@ impl CustomerSession {
     /// use scope_core::auth::{AuthClient, Credentials, CustomerSessions, MemoryStore, SessionKey};
     ///
     /// let sessions = CustomerSessions::new(AuthClient::new(), Credentials::webapp("id", "s", None), MemoryStore::new());
-    /// let session = sessions.session(SessionKey::from_string("session|id||user:u1"));
-    /// assert_eq!(session.key().as_str(), "session|id||user:u1");
+    /// let session = sessions.session(SessionKey::from_string("from-the-cookie"));
+    /// assert_eq!(session.key().expose_secret(), "from-the-cookie");
     /// ```
     pub fn key(&self) -> &SessionKey {
         &self.key
@@ -296,7 +296,7 @@ impl CustomerSession {
 
 impl TokenProvider for CustomerSession {
     fn token(&self) -> ProviderFuture<'_, Arc<Token>> {
-        Box::pin(async move { Ok(Arc::new(self.sessions.token(&self.key).await?)) })
+        Box::pin(async move { Ok(self.sessions.token(&self.key).await?) })
     }
 
     fn invalidate_token<'a>(&'a self, rejected: &'a Token) -> ProviderFuture<'a, ()> {

@@ -10,7 +10,8 @@
 //! No field may hold a secret (client secret, access or refresh token, password,
 //! assertion, a Redis password) or a customer's e-mail address: a request's fields are
 //! its kind, grant name, client id and scope; a failure is logged by its kind and
-//! status ([`error_kind`]), never by server text; a session by its key.
+//! status ([`error_kind`]), never by server text; a session by a short hash of its key
+//! (the key is a bearer secret).
 
 use std::fmt;
 use std::future::Future;
@@ -248,6 +249,7 @@ pub(crate) fn error_kind(err: &AuthError) -> &'static str {
         AuthError::InvalidScope(_) => "invalid_scope",
         AuthError::ScopeMismatch { .. } => "scope_mismatch",
         AuthError::FleetBackoff { .. } => "fleet_backoff",
+        AuthError::TokenRefused { .. } => "token_refused",
         AuthError::NoToken(err) => error_kind(err.auth_error()),
     }
 }

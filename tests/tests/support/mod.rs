@@ -5,7 +5,15 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// A crate in the test target dir that depends on scope-core (macros only) as `dependency_name`.
+#[allow(dead_code)] // Not every test crate that includes this module uses both.
 pub fn probe_crate(name: &str, dependency_name: &str) -> PathBuf {
+    probe_crate_with(name, dependency_name, &["macros"])
+}
+
+/// A crate in the test target dir that depends on scope-core, without its default
+/// features and with `features`, as `dependency_name`. It starts from the
+/// workspace's lockfile, so an offline build resolves to the crates already fetched.
+pub fn probe_crate_with(name: &str, dependency_name: &str, features: &[&str]) -> PathBuf {
     let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join(name);
     std::fs::create_dir_all(dir.join("src/bin")).unwrap();
     let core = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -14,10 +22,15 @@ pub fn probe_crate(name: &str, dependency_name: &str) -> PathBuf {
         .unwrap();
     let manifest = format!(
         "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
-         [dependencies]\n{dependency_name} = {{ package = \"scope-core\", path = {core:?}, default-features = false, features = [\"macros\"] }}\n\n\
+         [dependencies]\n{dependency_name} = {{ package = \"scope-core\", path = {core:?}, default-features = false, features = {features:?} }}\n\n\
          [workspace]\n"
     );
     std::fs::write(dir.join("Cargo.toml"), manifest).unwrap();
+    let lockfile = dir.join("Cargo.lock");
+    if !lockfile.exists() {
+        let workspace_lock = Path::new(env!("CARGO_MANIFEST_DIR")).join("../Cargo.lock");
+        std::fs::copy(workspace_lock, lockfile).unwrap();
+    }
     dir
 }
 

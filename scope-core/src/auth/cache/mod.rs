@@ -58,6 +58,13 @@ pub(crate) trait RetryHint: Send + Sync + 'static {
     where
         Self: Sized;
 
+    /// The error recorded when the API the values go to refused them soon
+    /// after they were issued, `refusals` times in a row, the last `age`
+    /// after its issue: renewals then back off as failed requests do.
+    fn refused_young(age: Duration, refusals: u32) -> Self
+    where
+        Self: Sized;
+
     /// The failure's kind as a log field: a fixed word, never server text.
     fn kind(&self) -> &'static str {
         "failure"
@@ -82,6 +89,11 @@ struct State<T, E> {
     /// The last request's error, and the instant before which no new request
     /// is made (backoff); `None` since a success.
     last_failure: Option<Failure<E>>,
+    /// Values refused young in a row (see [`Core::count_refusal`]), and when
+    /// the last was: unlike `failures`, a success does not reset them, since
+    /// the next value may be refused as soon as it is used.
+    refusals: u32,
+    last_refusal: Option<Instant>,
 }
 
 /// The cache of one credential's token.
@@ -115,6 +127,8 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
                 flight: None,
                 failures: 0,
                 last_failure: None,
+                refusals: 0,
+                last_refusal: None,
             }),
             policy,
             clock,
@@ -180,10 +194,88 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
         }
     }
 
-    /// Drops the cached value: the next call asks the server (or joins the
-    /// request already in progress).
-    pub fn invalidate(&self) {
-        self.current.store(None);
+    /// Drops the cached value, and returns it: the next call asks the server
+    /// (or joins the request already in progress).
+    pub fn invalidate(&self) -> Option<Arc<T>> {
+        let _state = self.lock();
+        self.current
+            .swap(None)
+            .map(|entry| Arc::clone(&entry.value))
+    }
+
+    /// Makes `value`, found elsewhere (the store a session lives in), the
+    /// cached one. The store speaks for its own value: when the cached one is
+    /// the same (`same`), it takes `value`'s expiry (and goes if that has
+    /// passed). Another value is taken only if it lives longer than the
+    /// cached one, so a value read before a renewal landed never replaces the
+    /// renewed one. `sent_at` is when it was asked for, which places its
+    /// renewal time as if this cache had asked.
+    pub fn adopt(&self, value: Arc<T>, sent_at: Instant, same: impl Fn(&T, &T) -> bool) {
+        let now = self.clock.now();
+        let expires_at = value.expires_at();
+        let refresh_at = self
+            .policy
+            .refresh_at(sent_at, expires_at, policy::random());
+        let fast_until = self.clock.coarse_deadline(refresh_at.min(expires_at));
+        let _state = self.lock();
+        let current = self.current.load();
+        let (is_same, newer) = match current.as_ref() {
+            Some(entry) => (
+                same(&entry.value, &value),
+                entry.expires_at <= now || entry.expires_at < expires_at,
+            ),
+            None => (false, true),
+        };
+        if expires_at <= now {
+            if is_same {
+                self.current.store(None);
+            }
+        } else if is_same || newer {
+            self.current.store(Some(Arc::new(Entry {
+                value,
+                refresh_at,
+                expires_at,
+                fast_until,
+            })));
+        }
+    }
+
+    /// Counts a value refused by the API it was sent to, `age` after its
+    /// issue. A value refused young (younger than the backoff's largest step)
+    /// counts: the first of a row is renewed at once, as an early revocation
+    /// should be; each further one in a row waits a backoff step first (the
+    /// steps of failed requests: doubling from the initial one, a random half
+    /// to all of each), so an API that refuses every value costs a bounded
+    /// number of requests. A value refused old ends the row. The row is
+    /// forgotten once no refusal came for two of the largest steps. Returns
+    /// when the next request may be made, if a wait was set, and the count.
+    pub fn count_refusal(&self, age: Duration) -> Option<(Instant, u32)> {
+        let now = self.clock.now();
+        let mut state = self.lock();
+        let largest = self.policy.backoff_max;
+        let stale = state
+            .last_refusal
+            .is_some_and(|at| now.saturating_duration_since(at) > largest.saturating_mul(2));
+        if age >= largest || stale {
+            state.refusals = 0;
+        }
+        if age >= largest {
+            state.last_refusal = None;
+            return None;
+        }
+        state.refusals = state.refusals.saturating_add(1);
+        state.last_refusal = Some(now);
+        let refusals = state.refusals;
+        if refusals < 2 {
+            return None;
+        }
+        let wait = self.policy.backoff(refusals - 1, None, policy::random());
+        let retry_at = now.checked_add(wait)?;
+        state.last_failure = Some(Failure {
+            error: Arc::new(E::refused_young(age, refusals)),
+            retry_at: Some(retry_at),
+        });
+        Some((retry_at, refusals))
     }
 
     /// Drops the cached value if `rejected` says it is the rejected one, and
@@ -200,6 +292,30 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
             self.current.store(None);
         }
         hit
+    }
+
+    /// Waits for the request in progress, if there is one, to land.
+    pub async fn landed(&self) {
+        let flight = self.lock().flight.clone();
+        if let Some(flight) = flight {
+            let _ = flight.wait().await;
+        }
+    }
+
+    /// Whether the cache holds nothing but its value: no request in
+    /// progress, no backoff under way, no row of refusals still counted.
+    pub fn is_idle(&self) -> bool {
+        let now = self.clock.now();
+        let state = self.lock();
+        let backing_off = state
+            .last_failure
+            .as_ref()
+            .and_then(|failure| failure.retry_at)
+            .is_some_and(|at| now < at);
+        let counting = state.last_refusal.is_some_and(|at| {
+            now.saturating_duration_since(at) <= self.policy.backoff_max.saturating_mul(2)
+        });
+        state.flight.is_none() && !backing_off && !counting
     }
 
     /// Whether a valid value is cached, on the precise clock.

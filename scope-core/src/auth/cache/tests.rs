@@ -59,6 +59,15 @@ impl RetryHint for Refused {
             too_short: Some(lifetime),
         }
     }
+
+    fn refused_young(_age: Duration, refusals: u32) -> Self {
+        Refused {
+            serial: refusals,
+            retry_after: None,
+            refused: false,
+            too_short: None,
+        }
+    }
 }
 
 /// A scripted server: counts requests, answers after `latency`, fails while a
@@ -611,4 +620,99 @@ fn the_backoff_keeps_the_documented_rate_bounds() {
             "{in_minute} requests in a minute from {start:?}"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn values_refused_young_in_a_row_back_off_and_old_ones_renew_at_once() {
+    let core = cache();
+    let server = Server::new(Duration::from_secs(3600), Duration::ZERO);
+    let policy = *core.policy();
+    let ask = || server.request();
+    // An API that refuses every value as soon as it is used.
+    let mut waits = Vec::new();
+    for round in 0..8 {
+        let value = get(&core, &ask)
+            .await
+            .unwrap_or_else(|failure| panic!("round {round}: {:?}", failure.error));
+        assert!(core.invalidate_if(|cached| cached.serial == value.serial));
+        match core.count_refusal(Duration::from_millis(10)) {
+            None => assert_eq!(round, 0, "only the first refusal renews at once"),
+            Some((retry_at, refusals)) => {
+                assert_eq!(refusals, round + 1);
+                let wait = retry_at - crate::auth::now();
+                // No request until the wait is over.
+                let failure = get(&core, &ask).await.unwrap_err();
+                assert_eq!(failure.error.serial, round + 1);
+                waits.push(wait);
+                tokio::time::advance(wait).await;
+            }
+        }
+    }
+    assert_eq!(
+        server.requests(),
+        8,
+        "one request per round, none while waiting"
+    );
+    for (step, wait) in waits.iter().enumerate() {
+        let full = policy
+            .backoff_initial
+            .saturating_mul(1 << step)
+            .min(policy.backoff_max);
+        assert!(
+            *wait >= full / 2 && *wait <= full,
+            "wait {step}: {wait:?} of {full:?}"
+        );
+    }
+    // A value refused old (an early revocation) is renewed at once, and ends the row.
+    let value = get(&core, &ask).await.unwrap();
+    assert!(core.invalidate_if(|cached| cached.serial == value.serial));
+    assert!(core.count_refusal(policy.backoff_max).is_none());
+    get(&core, &ask).await.unwrap();
+    assert_eq!(server.requests(), 10);
+    // Then a young refusal starts a new row: renewed at once.
+    assert!(core.count_refusal(Duration::ZERO).is_none());
+}
+
+fn same(a: &Tok, b: &Tok) -> bool {
+    a.serial == b.serial
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_adopted_value_is_served_and_never_replaces_a_newer_one() {
+    let core = cache();
+    let now = crate::auth::now();
+    let long = Arc::new(Tok {
+        serial: 1,
+        expires_at: now + Duration::from_secs(3600),
+    });
+    core.adopt(Arc::clone(&long), now, same);
+    let served = get(&core, || async { Err(Refused::transient(9, None)) })
+        .await
+        .unwrap();
+    assert_eq!(served.serial, 1);
+    let shorter = Arc::new(Tok {
+        serial: 2,
+        expires_at: now + Duration::from_secs(60),
+    });
+    core.adopt(shorter, now, same);
+    let served = get(&core, || async { Err(Refused::transient(9, None)) })
+        .await
+        .unwrap();
+    assert_eq!(served.serial, 1, "the longer-lived one stays");
+    let expired = Arc::new(Tok {
+        serial: 3,
+        expires_at: now,
+    });
+    core.invalidate();
+    core.adopt(expired, now, same);
+    assert!(!core.has_valid(), "an expired value is never taken");
+    // The store speaks for its own value: the same one, shorter-lived or
+    // expired, replaces the cached one.
+    core.adopt(Arc::clone(&long), now, same);
+    let ended = Arc::new(Tok {
+        serial: 1,
+        expires_at: now,
+    });
+    core.adopt(ended, now, same);
+    assert!(!core.has_valid(), "the store said it has expired");
 }

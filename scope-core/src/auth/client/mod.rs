@@ -7,6 +7,7 @@ mod async_client;
 pub(crate) mod blocking;
 mod builder;
 mod config;
+mod flavour;
 
 pub use async_client::AuthClient;
 pub use builder::AuthClientBuilder;
@@ -17,3 +18,4 @@ pub(crate) use config::is_loopback;
 pub use config::{
     DEFAULT_BASE_URL, DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUT,
 };
+pub(crate) use flavour::Flavour;

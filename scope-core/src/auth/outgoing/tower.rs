@@ -33,6 +33,11 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync>;
 /// let small_only = |body: &Vec<u8>| (body.len() < 1024).then(|| body.clone());
 /// assert_eq!(small_only.replay(&vec![0; 2048]), None);
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "the BearerLayer cannot replay a request body of type `{B}` with `{Self}`",
+    label = "`{Self}` replays `{B}` only if it is `Clone`",
+    note = "to send a request again after a 401, the layer needs a second copy of its body: for a body that is not `Clone` (a stream, hyper's `Incoming`), add `.replay(NoReplay)` to the BearerLayer (a 401 then goes to the caller, whose next request gets a fresh token), or `.replay(|body: &{B}| …)` to copy it yourself"
+)]
 pub trait ReplayBody<B> {
     /// A copy of `body` to send again, or `None` when it cannot be sent again.
     fn replay(&self, body: &B) -> Option<B>;
@@ -215,6 +220,44 @@ impl<S, R> std::fmt::Debug for BearerService<S, R> {
         f.debug_struct("BearerService")
             .field("origin", &self.origin)
             .finish_non_exhaustive()
+    }
+}
+
+impl<S, R> BearerService<S, R> {
+    /// Sends one request: waits for the service to be ready, then calls it,
+    /// as tower's `ServiceExt::oneshot` does. It is here so that a request
+    /// whose body the service cannot replay (not `Clone`, with no
+    /// [`replay`](BearerLayer::replay) given) is an error that says so and
+    /// names the fix, instead of tower's "trait bounds were not satisfied".
+    ///
+    /// ```
+    /// use std::convert::Infallible;
+    /// use scope_core::auth::outgoing::{BearerLayer, Origin};
+    /// use scope_core::auth::{AuthClient, Credentials, TokenSource};
+    /// use tower::Layer;
+    ///
+    /// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+    /// let tokens = TokenSource::new(AuthClient::new(), Credentials::integration("id", "secret", None));
+    /// let echo = tower::service_fn(|request: http::Request<String>| async move {
+    ///     Ok::<_, Infallible>(http::Response::new(request.into_body()))
+    /// });
+    /// let service = BearerLayer::new(tokens, Origin::new("https://acme.commercelayer.io")?).layer(echo);
+    /// // Another origin: sent as it is, without a token.
+    /// let answer = service.oneshot(http::Request::new(String::from("hello"))).await?;
+    /// assert_eq!(answer.into_body(), "hello");
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    pub async fn oneshot<B, ResBody>(
+        mut self,
+        request: Request<B>,
+    ) -> Result<Response<ResBody>, BoxError>
+    where
+        R: ReplayBody<B>,
+        Self: Service<Request<B>, Response = Response<ResBody>, Error = BoxError>,
+    {
+        std::future::poll_fn(|cx| self.poll_ready(cx)).await?;
+        self.call(request).await
     }
 }
 

@@ -6,10 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::Engine;
-use super::{DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_MARGIN, SessionError, SessionKey};
+use super::{DEFAULT_SESSION_LIFETIME, SessionError, SessionKey, default_policy};
 use crate::auth::blocking::AuthClient;
+use crate::auth::cache::Policy;
 use crate::auth::source::blocking::block_on;
-use crate::auth::{Credentials, Grant, Token, TokenStore};
+use crate::auth::{AuthError, Credentials, Grant, Token, TokenStore};
 
 /// The blocking twin of [`CustomerSessions`](crate::auth::CustomerSessions):
 /// the same keys, renewals (one per session however many threads ask),
@@ -56,7 +57,7 @@ impl CustomerSessions {
                 client,
                 credentials,
                 Arc::new(store),
-                DEFAULT_SESSION_MARGIN,
+                default_policy(),
                 DEFAULT_SESSION_LIFETIME,
             )),
         }
@@ -73,7 +74,11 @@ impl CustomerSessions {
     /// # let _ = sessions;
     /// ```
     pub fn refresh_margin(self, margin: Duration) -> CustomerSessions {
-        let engine = Arc::new(self.engine.with(margin, self.engine.lifetime));
+        let policy = Policy {
+            margin,
+            ..self.engine.policy()
+        };
+        let engine = Arc::new(self.engine.with(policy, self.engine.lifetime));
         CustomerSessions { engine }
     }
 
@@ -89,8 +94,35 @@ impl CustomerSessions {
     /// # let _ = sessions;
     /// ```
     pub fn session_lifetime(self, lifetime: Duration) -> CustomerSessions {
-        let engine = Arc::new(self.engine.with(self.engine.margin, lifetime));
+        let engine = Arc::new(self.engine.with(self.engine.policy(), lifetime));
         CustomerSessions { engine }
+    }
+
+    /// These sessions backing off in steps from `initial` doubling to `max`,
+    /// as [`CustomerSessions::backoff`](crate::auth::CustomerSessions::backoff).
+    ///
+    /// # Errors
+    ///
+    /// [`AuthError::InvalidConfig`] when `initial` is zero or `max` is
+    /// shorter than it.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # use scope_core::auth::blocking::{AuthClient, CustomerSessions};
+    /// # use scope_core::auth::{Credentials, MemoryStore};
+    /// let sessions = CustomerSessions::new(AuthClient::new(), Credentials::webapp("id", "s", None), MemoryStore::new())
+    ///     .backoff(Duration::from_millis(500), Duration::from_secs(30))?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn backoff(self, initial: Duration, max: Duration) -> Result<CustomerSessions, AuthError> {
+        let policy = Policy {
+            backoff_initial: initial,
+            backoff_max: max,
+            ..self.engine.policy()
+        };
+        crate::auth::source::check_backoff(&policy)?;
+        let engine = Arc::new(self.engine.with(policy, self.engine.lifetime));
+        Ok(CustomerSessions { engine })
     }
 
     /// Opens a session with `grant`, as the async
@@ -121,8 +153,40 @@ impl CustomerSessions {
     /// let token = sessions.token(&key)?;
     /// # let _ = token; Ok(()) }
     /// ```
-    pub fn token(&self, key: &SessionKey) -> Result<Token, SessionError> {
+    pub fn token(&self, key: &SessionKey) -> Result<Arc<Token>, SessionError> {
         block_on(self.engine.token(key))
+    }
+
+    /// The Core API answered 401 to a request made with `rejected`: renews
+    /// the session now if it still holds it, as the async
+    /// [`renew_rejected`](crate::auth::CustomerSessions::renew_rejected).
+    ///
+    /// # Errors
+    ///
+    /// Those of the async `renew_rejected`.
+    ///
+    /// ```no_run
+    /// # fn run(sessions: scope_core::auth::blocking::CustomerSessions, key: scope_core::auth::SessionKey) -> Result<(), scope_core::auth::SessionError> {
+    /// let token = sessions.token(&key)?;
+    /// // ... the Core API answers 401 Unauthorized to a request with `token`:
+    /// sessions.renew_rejected(&key, &token)?;
+    /// # Ok(()) }
+    /// ```
+    pub fn renew_rejected(&self, key: &SessionKey, rejected: &Token) -> Result<(), SessionError> {
+        block_on(self.engine.renew_rejected(key, rejected))
+    }
+
+    /// The key the session is kept under in the store, as the async
+    /// [`store_key`](crate::auth::CustomerSessions::store_key).
+    ///
+    /// ```no_run
+    /// # use scope_core::auth::blocking::{AuthClient, CustomerSessions};
+    /// # use scope_core::auth::{Credentials, MemoryStore, SessionKey};
+    /// let sessions = CustomerSessions::new(AuthClient::new(), Credentials::webapp("id", "s", None), MemoryStore::new());
+    /// assert!(!sessions.store_key(&SessionKey::from_string("k3y")).contains("k3y"));
+    /// ```
+    pub fn store_key(&self, key: &SessionKey) -> String {
+        self.engine.store_key(key)
     }
 
     /// Logs out: revokes the access token and forgets the session, as the

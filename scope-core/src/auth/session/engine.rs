@@ -1,162 +1,145 @@
 //! What both flavours of sessions do, over either client: log in, serve and
-//! renew a session's token (one renewal per session at a time), log out.
+//! renew a session's token, log out.
+//!
+//! Every call reads the session's record from the store first, so a logout on
+//! any instance ends the session everywhere at once. A record with life left
+//! is served as it is. One that needs renewing goes through the cache and the
+//! requester of token sources (`auth/cache`, `auth/source/requester.rs`): one
+//! flight per session however many tasks ask (also when the renewal fails),
+//! the backoff and `Retry-After`, the valid token kept through a transient
+//! failure, the fleet-wide lease and backoff when the store has them, and a
+//! refusal that ends the session only if the store still holds the refused
+//! record. The cache of a session lives in a cell while it is in use (a
+//! renewal under way or awaited, a backoff, a row of refusals); idle cells are
+//! swept, so memory follows the sessions being renewed, not all sessions.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
-use secrecy::{ExposeSecret, SecretString};
-
+use super::renewal::{SessionFailure, SessionRenewal};
 use super::{SessionError, SessionKey};
-use crate::auth::{
-    AuthClient, AuthError, Credentials, Grant, StoredToken, Token, TokenStore, trace,
-};
+use crate::auth::cache::{self, Core, Policy, SystemClock};
+use crate::auth::client::Flavour;
+use crate::auth::source::requester::{Requester, Shared, age};
+use crate::auth::{Credentials, Grant, Lease, StoredToken, Token, TokenStore, trace};
 
-/// The two requests sessions make, for either flavour of client. The
-/// blocking client's requests run when the future is polled, under the
-/// blocking flavour's own `block_on`.
-pub(crate) trait SessionClient: Clone + Send + Sync + 'static {
-    fn token_with<'a>(
-        &'a self,
-        credentials: &'a Credentials,
-        grant: &'a Grant,
-    ) -> impl Future<Output = Result<Token, AuthError>> + Send + 'a;
-
-    fn revoke<'a>(
-        &'a self,
-        token: &'a SecretString,
-        credentials: &'a Credentials,
-    ) -> impl Future<Output = Result<(), AuthError>> + Send + 'a;
+/// The cache and requester of one session in use.
+struct Cell<C> {
+    core: Arc<Core<Token, SessionFailure>>,
+    requester: Arc<Requester<C, SessionRenewal>>,
 }
 
-impl SessionClient for AuthClient {
-    fn token_with<'a>(
-        &'a self,
-        credentials: &'a Credentials,
-        grant: &'a Grant,
-    ) -> impl Future<Output = Result<Token, AuthError>> + Send + 'a {
-        self.request_token_with(credentials, grant)
-    }
-
-    fn revoke<'a>(
-        &'a self,
-        token: &'a SecretString,
-        credentials: &'a Credentials,
-    ) -> impl Future<Output = Result<(), AuthError>> + Send + 'a {
-        AuthClient::revoke(self, token, credentials)
-    }
+/// The cells in use, by store key.
+struct Cells<C> {
+    map: HashMap<String, Arc<Cell<C>>>,
+    /// The size at which idle cells are swept.
+    sweep_at: usize,
 }
 
-#[cfg(feature = "blocking")]
-impl SessionClient for crate::auth::blocking::AuthClient {
-    async fn token_with(
-        &self,
-        credentials: &Credentials,
-        grant: &Grant,
-    ) -> Result<Token, AuthError> {
-        self.request_token_with(credentials, grant)
-    }
-
-    async fn revoke(
-        &self,
-        token: &SecretString,
-        credentials: &Credentials,
-    ) -> Result<(), AuthError> {
-        crate::auth::blocking::AuthClient::revoke(self, token, credentials)
-    }
-}
+/// The fewest cells kept before a sweep.
+const SWEEP_FLOOR: usize = 64;
 
 /// The sessions' settings, the client and the store.
 pub(crate) struct Engine<C> {
-    pub(crate) client: C,
-    pub(crate) credentials: Credentials,
-    pub(crate) store: Arc<dyn TokenStore>,
-    pub(crate) margin: Duration,
+    pub(crate) shared: Arc<Shared<C>>,
     pub(crate) lifetime: Duration,
-    /// One lock per session in use: the single flight of its renewals.
-    locks: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    cells: Mutex<Cells<C>>,
 }
 
-impl<C: SessionClient> Engine<C> {
+impl<C: Flavour> Engine<C> {
     pub(crate) fn new(
         client: C,
         credentials: Credentials,
         store: Arc<dyn TokenStore>,
-        margin: Duration,
+        policy: Policy,
         lifetime: Duration,
     ) -> Engine<C> {
         Engine {
-            client,
-            credentials,
-            store,
-            margin,
+            shared: Arc::new(Shared::new(client, credentials, store, policy)),
             lifetime,
-            locks: Mutex::default(),
+            cells: Mutex::new(Cells {
+                map: HashMap::new(),
+                sweep_at: SWEEP_FLOOR,
+            }),
         }
     }
 
-    /// The same sessions with other settings (and locks of their own).
-    pub(crate) fn with(&self, margin: Duration, lifetime: Duration) -> Engine<C> {
+    /// The same sessions with other settings (and cells of their own).
+    pub(crate) fn with(&self, policy: Policy, lifetime: Duration) -> Engine<C> {
         Engine::new(
-            self.client.clone(),
-            self.credentials.clone(),
-            Arc::clone(&self.store),
-            margin,
+            self.shared.client.clone(),
+            self.shared.credentials.clone(),
+            Arc::clone(&self.shared.store),
+            policy,
             lifetime,
         )
     }
 
-    /// The key a session of `token`'s owner is kept under.
-    fn key_of(&self, token: &Token) -> Option<SessionKey> {
-        let (id, kind) = token.owner_id().zip(token.owner_type())?;
-        Some(SessionKey(format!(
-            "session|{}|{kind}:{id}",
-            self.credentials.cache_key()
-        )))
+    pub(crate) fn policy(&self) -> Policy {
+        self.shared.policy
     }
 
-    /// The record of a session whose refresh token was just issued: kept for
-    /// the session's lifetime, past the access token's expiry.
-    fn fresh_record(&self, token: &Token) -> StoredToken {
-        let until = SystemTime::now()
-            .checked_add(self.lifetime)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
-        StoredToken::from_token(token).keep_until(until)
+    /// The key a session is kept under: the application's, and a SHA-256 of
+    /// the session key (never the key itself).
+    pub(crate) fn store_key(&self, key: &SessionKey) -> String {
+        format!(
+            "session|{}|{}|{}",
+            self.shared.client.base_url(),
+            self.shared.credentials.cache_key(),
+            key.digest()
+        )
     }
 
     pub(crate) async fn login(&self, grant: &Grant) -> Result<SessionKey, SessionError> {
-        let token = self
+        let shared = &self.shared;
+        let token = shared
             .client
-            .token_with(&self.credentials, grant)
+            .token_with(&shared.credentials, grant)
             .await
             .map_err(SessionError::Auth)?;
-        let key = match (self.key_of(&token), token.refresh_token()) {
-            (Some(key), Some(_)) => key,
-            _ => return Err(SessionError::NotASession),
-        };
-        self.store
-            .put(key.as_str(), self.fresh_record(&token))
-            .await?;
-        trace::debug!("session opened", session = %key.as_str());
+        if token.owner_id().is_none() || token.refresh_token().is_none() {
+            return Err(SessionError::NotASession);
+        }
+        let key = SessionKey::generate().map_err(SessionError::Auth)?;
+        let id = self.store_key(&key);
+        let record = SessionRenewal::new(&id, self.lifetime).fresh_record(&token);
+        shared.store.put(&id, record).await?;
+        trace::debug!("session opened", session = %key.fingerprint());
         Ok(key)
     }
 
-    /// Waits for the session's lock: one flight per session at a time.
-    async fn flight<'a>(&'a self, key: &'a SessionKey) -> Flight<'a, C> {
-        let lock = {
-            let mut locks = self.locks();
-            Arc::clone(locks.entry(key.0.clone()).or_default())
+    /// The session's token: the stored one while it has more than the margin
+    /// left, else through the session's cache (one renewal however many ask).
+    pub(crate) async fn token(&self, key: &SessionKey) -> Result<Arc<Token>, SessionError> {
+        let id = self.store_key(key);
+        let read = self.shared.store.get(&id).await;
+        let cell = match read {
+            Ok(None) => {
+                self.forget(&id);
+                return Err(SessionError::NotFound);
+            }
+            Ok(Some(record)) => {
+                let cell = match self.cell_in_use(&id) {
+                    Some(cell) => cell,
+                    None => {
+                        if let Some(token) = self.fresh(&record) {
+                            return Ok(Arc::new(token));
+                        }
+                        self.cell(&id)
+                    }
+                };
+                Self::note(&cell, record);
+                cell
+            }
+            // On its own: the cell's cache, or the request path, serves.
+            Err(error) => {
+                let cell = self.cell(&id);
+                let _ = cell.requester.noted::<()>(Err(error));
+                cell
+            }
         };
-        Flight {
-            engine: self,
-            key,
-            guard: Some(lock.lock_owned().await),
-        }
-    }
-
-    pub(crate) async fn token(&self, key: &SessionKey) -> Result<Token, SessionError> {
-        self.serve(key, None).await?.ok_or(SessionError::NotFound)
+        self.serve(&cell, key).await
     }
 
     /// After a 401 to a request made with `rejected`: renews now if the
@@ -166,225 +149,219 @@ impl<C: SessionClient> Engine<C> {
         key: &SessionKey,
         rejected: &Token,
     ) -> Result<(), SessionError> {
-        self.serve(key, Some(rejected)).await.map(drop)
-    }
-
-    /// The session's token, renewed when under the margin remains or when
-    /// the Core API refused it (`rejected`); `None` when `rejected` is no
-    /// longer the session's token (nothing to do).
-    async fn serve(
-        &self,
-        key: &SessionKey,
-        rejected: Option<&Token>,
-    ) -> Result<Option<Token>, SessionError> {
-        let _flight = self.flight(key).await;
-        let stored = self
-            .store
-            .get(key.as_str())
-            .await?
-            .ok_or(SessionError::NotFound)?;
-        let current = stored.to_token();
-        match rejected {
-            None => {
-                if let Some(current) = current.as_ref().filter(|t| t.remaining() > self.margin) {
-                    return Ok(Some(current.clone()));
-                }
-            }
-            Some(rejected) => {
-                if !current
-                    .as_ref()
-                    .is_some_and(|t| t.same_access_token(rejected))
-                {
-                    return Ok(None);
-                }
-            }
-        }
-        // The record outlives its access token: the refresh token renews it.
-        let Some(refresh) = stored.refresh_token().cloned() else {
-            return Err(SessionError::NotASession);
+        let id = self.store_key(key);
+        let Some(record) = self.shared.store.get(&id).await? else {
+            self.forget(&id);
+            return Err(SessionError::NotFound);
         };
-        trace::debug!("renewing the session", session = %key.as_str());
-        let renewal = self
-            .client
-            .token_with(&self.credentials, &Grant::RefreshToken(refresh.clone()))
-            .await;
-        if let Err(err) = &renewal
-            && !refused(err)
+        if !record
+            .to_token()
+            .is_some_and(|current| current.same_access_token(rejected))
         {
-            let error = trace::error_kind(err);
-            trace::warning!("session renewal failed", session = %key.as_str(), error = %error);
+            return Ok(());
         }
-        match renewal {
-            Ok(renewed) => {
-                let (renewed, record) = self.renewed(&stored, &refresh, renewed);
-                self.store.put(key.as_str(), record).await?;
-                trace::debug!("session renewed", session = %key.as_str());
-                Ok(Some(renewed))
-            }
-            Err(err) if refused(&err) => {
-                trace::info!("refresh token refused: session ended", session = %key.as_str());
-                self.store.remove(key.as_str()).await?;
-                Err(SessionError::Ended(err))
-            }
-            // A refused token is not served again.
-            Err(err) if rejected.is_some() => Err(SessionError::Auth(err)),
-            // A transient failure: a still valid token is still good.
-            Err(err) => current
-                .filter(|token| !token.is_expired())
-                .map(Some)
-                .ok_or(SessionError::Auth(err)),
-        }
+        let cell = self.cell(&id);
+        cell.requester.reject(&cell.core, rejected, true).await?;
+        Self::note(&cell, record);
+        trace::info!("session token refused: renewing", session = %key.fingerprint());
+        self.serve(&cell, key).await.map(drop)
     }
 
-    /// The record after a renewal: the refresh token and owner carried over
-    /// when the answer omits them; kept for a new lifetime when the refresh
-    /// token rotated, until the old one's end otherwise.
-    fn renewed(
-        &self,
-        stored: &StoredToken,
-        refresh: &SecretString,
-        mut renewed: Token,
-    ) -> (Token, StoredToken) {
-        let rotated = renewed
-            .refresh_token()
-            .is_some_and(|new| new.expose_secret() != refresh.expose_secret());
-        if renewed.refresh_token().is_none() {
-            renewed = renewed.with_refresh_token(refresh.expose_secret());
-        }
-        if renewed.owner_id().is_none()
-            && let Some((id, kind)) = stored.owner()
-        {
-            renewed = renewed.with_owner(id, kind);
-        }
-        let record = if rotated {
-            self.fresh_record(&renewed)
-        } else {
-            let kept_until = SystemTime::now() + stored.kept_for();
-            StoredToken::from_token(&renewed).keep_until(kept_until)
-        };
-        (renewed, record)
-    }
-
+    /// Logs out: waits for a renewal under way (here, and the fleet's lease),
+    /// forgets the session, and revokes its access token.
     pub(crate) async fn logout(&self, key: &SessionKey) -> Result<(), SessionError> {
-        let _flight = self.flight(key).await;
-        let stored = self.store.get(key.as_str()).await?;
-        self.store.remove(key.as_str()).await?;
-        let stored = stored.ok_or(SessionError::NotFound)?;
-        trace::info!("session logged out", session = %key.as_str());
-        self.client
-            .revoke(stored.access_token(), &self.credentials)
+        let id = self.store_key(key);
+        if let Some(cell) = self.cell_in_use(&id) {
+            cell.core.landed().await;
+        }
+        let store = &*self.shared.store;
+        let holder = self.shared.holder();
+        // A renewal that saved after the removal would bring the session back.
+        let mut leased = false;
+        for _ in 0..2 {
+            match store.acquire_lease(&id, holder).await {
+                Ok(Lease::Granted) => {
+                    leased = true;
+                    break;
+                }
+                Ok(Lease::HeldElsewhere) => {
+                    let _ = store.wait_for_token(&id).await;
+                }
+                Ok(_) | Err(_) => break,
+            }
+        }
+        let stored = store.get(&id).await;
+        let removed = store.remove(&id).await;
+        if leased {
+            let _ = store.release_lease(&id, holder).await;
+        }
+        self.forget(&id);
+        removed?;
+        let stored = stored?.ok_or(SessionError::NotFound)?;
+        trace::info!("session logged out", session = %key.fingerprint());
+        let shared = &self.shared;
+        shared
+            .client
+            .revoke(stored.access_token(), &shared.credentials)
             .await
             .map_err(SessionError::Auth)
     }
-}
 
-/// A session's flight: while it lives, no other task renews that session.
-/// Its lock leaves the map when the last task that wanted it is done, so the
-/// map holds only the sessions in use, not every session ever served.
-struct Flight<'a, C> {
-    engine: &'a Engine<C>,
-    key: &'a SessionKey,
-    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
+    /// The record's token, if it has more than the margin left.
+    fn fresh(&self, record: &StoredToken) -> Option<Token> {
+        (record.remaining() > self.shared.policy.margin)
+            .then(|| record.to_token())
+            .flatten()
+    }
 
-impl<C> Drop for Flight<'_, C> {
-    fn drop(&mut self) {
-        drop(self.guard.take());
-        // Clones of a lock are only made under the map's mutex: with it held,
-        // a count of one (the map's) means no task waits for this lock.
-        let mut locks = self.engine.locks();
-        if locks
-            .get(&self.key.0)
-            .is_some_and(|lock| Arc::strong_count(lock) == 1)
-        {
-            locks.remove(&self.key.0);
+    /// Tells a cell what the store holds: the record to renew with, and its
+    /// token for the cache unless the API refused it (the store speaks for
+    /// its own token: one it says has expired leaves the cache too).
+    fn note(cell: &Cell<C>, record: StoredToken) {
+        let token = record.to_token_even_expired();
+        cell.requester.remember(record);
+        if cell.requester.is_rejected(token.access_token()) {
+            return;
         }
+        let issued = cache::now().checked_sub(age(&token));
+        cell.core.adopt(
+            Arc::new(token),
+            issued.unwrap_or_else(cache::now),
+            Token::same_access_token,
+        );
+    }
+
+    async fn serve(&self, cell: &Cell<C>, key: &SessionKey) -> Result<Arc<Token>, SessionError> {
+        let requester = &cell.requester;
+        let request = || {
+            let requester = Arc::clone(requester);
+            async move { requester.request().await }
+        };
+        let served = cache::get(&cell.core, request).await;
+        if let Err(failure) = &served {
+            trace::debug!(
+                "session gave no token",
+                session = %key.fingerprint(),
+                error = %cache::RetryHint::kind(&*failure.error),
+            );
+        }
+        served.map_err(SessionError::from)
     }
 }
 
 impl<C> Engine<C> {
-    fn locks(&self) -> MutexGuard<'_, HashMap<String, Arc<tokio::sync::Mutex<()>>>> {
+    fn cells(&self) -> MutexGuard<'_, Cells<C>> {
         // Entries are only inserted and removed whole: a panic elsewhere
         // cannot leave the map half-written.
-        self.locks
+        self.cells
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The number of sessions with a flight under way or awaited.
+    fn cell_in_use(&self, id: &str) -> Option<Arc<Cell<C>>> {
+        self.cells().map.get(id).cloned()
+    }
+
+    /// The session's cell, made if it has none. When the map has grown to
+    /// twice its size after the last sweep, idle cells leave it.
+    fn cell(&self, id: &str) -> Arc<Cell<C>> {
+        let mut cells = self.cells();
+        if let Some(cell) = cells.map.get(id) {
+            return Arc::clone(cell);
+        }
+        if cells.map.len() >= cells.sweep_at {
+            cells.map.retain(|_, cell| !is_idle(cell));
+            cells.sweep_at = (cells.map.len() * 2).max(SWEEP_FLOOR);
+        }
+        let cell = Arc::new(Cell {
+            core: Arc::new(Core::new(self.shared.policy, SystemClock)),
+            requester: Arc::new(Requester::new(
+                Arc::clone(&self.shared),
+                id.to_owned(),
+                SessionRenewal::new(id, self.lifetime),
+            )),
+        });
+        cells.map.insert(id.to_owned(), Arc::clone(&cell));
+        cell
+    }
+
+    /// Lets a session's cell go, unless it is in use.
+    fn forget(&self, id: &str) {
+        let mut cells = self.cells();
+        if cells.map.get(id).is_some_and(|cell| is_idle(cell)) {
+            cells.map.remove(id);
+        }
+    }
+
+    /// The number of cells kept.
     #[cfg(test)]
-    fn locks_in_use(&self) -> usize {
-        self.locks.lock().map_or(0, |locks| locks.len())
+    fn cells_kept(&self) -> usize {
+        self.cells().map.len()
     }
 
     /// The `Debug` of either flavour: the application and the settings, no
     /// session and no secret.
     pub(crate) fn debug(&self, name: &str, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct(name)
-            .field("credentials", &self.credentials)
-            .field("margin", &self.margin)
+            .field("credentials", &self.shared.credentials)
+            .field("policy", &self.shared.policy)
             .field("lifetime", &self.lifetime)
             .finish_non_exhaustive()
     }
 }
 
-/// Whether a failed refresh means the refresh token is worthless.
-fn refused(err: &AuthError) -> bool {
-    matches!(
-        err,
-        AuthError::Rejected {
-            status: 400 | 401,
-            ..
-        }
-    )
+/// Whether nobody holds the cell (checked under the map's lock, the only
+/// place clones are made) and its cache has nothing to remember: no renewal
+/// under way, no backoff, no row of refusals.
+fn is_idle<C>(cell: &Arc<Cell<C>>) -> bool {
+    Arc::strong_count(cell) == 1 && cell.core.is_idle()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::auth::MemoryStore;
+    use crate::auth::{AuthClient, MemoryStore};
 
     #[tokio::test]
-    async fn a_sessions_lock_leaves_the_map_once_nobody_waits_for_it() {
+    async fn idle_cells_are_swept_and_busy_ones_kept() {
+        let policy = Policy {
+            margin: Duration::from_secs(600),
+            jitter: Duration::ZERO,
+            backoff_initial: Duration::from_secs(1),
+            backoff_max: Duration::from_secs(60),
+        };
         let engine = Engine::new(
             AuthClient::new(),
             Credentials::integration("id", "secret", None),
             Arc::new(MemoryStore::new()),
-            Duration::from_secs(1),
-            Duration::from_secs(1),
+            policy,
+            Duration::from_secs(3600),
         );
-        let (a, b) = (SessionKey::from_string("a"), SessionKey::from_string("b"));
-        let first = engine.flight(&a).await;
-        let other = engine.flight(&b).await;
-        assert_eq!(engine.locks_in_use(), 2);
-        drop(other);
-        assert_eq!(engine.locks_in_use(), 1);
-        // A task waiting for `a` keeps its lock in the map after `first` ends.
-        let waiting = engine.flight(&a);
-        let mut waiting = std::pin::pin!(waiting);
-        assert!(futures_poll_once(waiting.as_mut()).is_none());
-        drop(first);
-        let second = waiting.await;
-        assert_eq!(engine.locks_in_use(), 1);
-        drop(second);
-        assert_eq!(engine.locks_in_use(), 0);
+        let busy = engine.cell("busy");
+        busy.core.count_refusal(Duration::ZERO);
+        for i in 0..10_000 {
+            drop(engine.cell(&format!("s{i}")));
+        }
+        assert!(
+            engine.cells_kept() <= 2 * SWEEP_FLOOR,
+            "{}",
+            engine.cells_kept()
+        );
+        drop(busy);
+        assert!(
+            engine.cell_in_use("busy").is_some(),
+            "a row of refusals is kept"
+        );
+        engine.forget("s9999");
+        assert!(engine.cell_in_use("s9999").is_none());
         // Logged-in-and-out sessions are not all remembered.
         for i in 0..100 {
-            let key = SessionKey::from_string(format!("s{i}"));
+            let key = SessionKey::from_string(format!("k{i}"));
             assert!(matches!(
                 engine.token(&key).await,
                 Err(SessionError::NotFound)
             ));
         }
-        assert_eq!(engine.locks_in_use(), 0);
-    }
-
-    /// Polls `future` once: its output if it was ready.
-    fn futures_poll_once<F: Future>(future: std::pin::Pin<&mut F>) -> Option<F::Output> {
-        let mut context = std::task::Context::from_waker(std::task::Waker::noop());
-        match future.poll(&mut context) {
-            std::task::Poll::Ready(output) => Some(output),
-            std::task::Poll::Pending => None,
-        }
+        assert!(engine.cells_kept() <= 2 * SWEEP_FLOOR);
     }
 }

@@ -8,8 +8,9 @@ use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::thread::{self, Thread};
 
+use super::requester::{ClientCredentials, Requester};
 use super::store::StoreError;
-use super::token_source::{Requester, TokenError, TokenSourceBuilder};
+use super::token_source::{TokenError, TokenSourceBuilder};
 use crate::auth::blocking::AuthClient;
 use crate::auth::cache::{self, Core};
 use crate::auth::trace;
@@ -45,21 +46,7 @@ use crate::auth::{AuthError, Credentials, Token};
 #[derive(Clone)]
 pub struct TokenSource {
     core: Arc<Core<Token, AuthError>>,
-    requester: Arc<Requester<AuthClient>>,
-}
-
-impl Requester<AuthClient> {
-    fn request_blocking(&self) -> Result<Token, AuthError> {
-        if let Some(token) = block_on(self.load()) {
-            return Ok(token);
-        }
-        let token = self
-            .client
-            .request_token(&self.credentials)
-            .inspect_err(|error| block_on(self.forget_if_refused(error)))?;
-        block_on(self.save(&token));
-        Ok(token)
-    }
+    requester: Arc<Requester<AuthClient, ClientCredentials>>,
 }
 
 impl TokenSource {
@@ -78,7 +65,7 @@ impl TokenSource {
     }
 
     fn assembled(builder: TokenSourceBuilder<AuthClient>) -> TokenSource {
-        let (core, requester) = builder.assemble(AuthClient::base_url);
+        let (core, requester) = builder.assemble();
         TokenSource { core, requester }
     }
 
@@ -121,8 +108,10 @@ impl TokenSource {
             return Ok(token);
         }
         let requester = Arc::clone(&self.requester);
-        trace::token_source(&self.requester.credentials)
-            .in_scope(|| cache::get_blocking(&self.core, move || requester.request_blocking()))
+        // The async source's request, run on this thread: the store, the
+        // fleet's lease and backoff, then the blocking client.
+        trace::token_source(&self.requester.shared.credentials)
+            .in_scope(|| cache::get_blocking(&self.core, move || block_on(requester.request())))
             .map_err(TokenError::from)
     }
 
@@ -162,7 +151,7 @@ impl TokenSource {
     /// # Ok(()) }
     /// ```
     pub fn invalidate_token(&self, token: &Token) -> Result<(), StoreError> {
-        block_on(self.requester.invalidate_token(&self.core, token))
+        block_on(self.requester.reject(&self.core, token, false)).map(drop)
     }
 
     /// The credentials tokens are requested with.
@@ -175,7 +164,7 @@ impl TokenSource {
     /// assert_eq!(tokens.credentials().client_id(), "id");
     /// ```
     pub fn credentials(&self) -> &Credentials {
-        &self.requester.credentials
+        &self.requester.shared.credentials
     }
 
     /// The key tokens are kept under in the store (see
@@ -216,7 +205,7 @@ impl TokenSourceBuilder<AuthClient> {
 impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenSource")
-            .field("credentials", &self.requester.credentials)
+            .field("credentials", &self.requester.shared.credentials)
             .field("policy", self.core.policy())
             .finish_non_exhaustive()
     }

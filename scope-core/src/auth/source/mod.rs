@@ -3,16 +3,20 @@
 
 #[cfg(feature = "blocking")]
 pub(crate) mod blocking;
+mod memory_store;
 #[cfg(feature = "redis")]
 mod redis;
+pub(crate) mod requester;
 mod store;
+mod stored_token;
 mod token_source;
 
+pub use memory_store::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis::{RedisStore, RedisStoreBuilder};
-pub use store::{
-    FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken, TokenStore,
-};
+pub use store::{FleetBackoff, Lease, StoreError, StoreFuture, TokenStore};
+pub use stored_token::StoredToken;
+pub(crate) use token_source::check_backoff;
 pub use token_source::{
     DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
     TokenError, TokenSource, TokenSourceBuilder,

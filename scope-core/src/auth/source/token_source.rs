@@ -2,16 +2,15 @@
 //! however many tasks ask.
 
 use std::fmt;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
-
-use secrecy::{ExposeSecret, SecretString};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::store::{FleetBackoff, Lease, MemoryStore, StoreError, StoredToken, TokenStore};
+use super::requester::{ClientCredentials, Requester, Shared};
 use crate::auth::cache::{self, Core, Expiring, Failure, Policy, RetryHint, SystemClock};
-use crate::auth::trace::{self, secs};
+use crate::auth::client::Flavour;
+use crate::auth::trace;
 use crate::auth::{AuthClient, AuthError, Credentials, DecodeError, Token};
+use crate::auth::{MemoryStore, StoreError, TokenStore};
 
 /// How long before expiry a token is renewed unless the builder says otherwise.
 /// Commerce Layer issues the next token before the old one expires, so a
@@ -105,305 +104,7 @@ pub const DEFAULT_BACKOFF_MAX: Duration = Duration::from_secs(60);
 #[derive(Clone)]
 pub struct TokenSource {
     core: Arc<Core<Token, AuthError>>,
-    requester: Arc<Requester<AuthClient>>,
-}
-
-/// Makes the requests of a source: the store first, then the auth server.
-pub(crate) struct Requester<C> {
-    pub(crate) client: C,
-    pub(crate) credentials: Credentials,
-    store: Arc<dyn TokenStore>,
-    pub(crate) key: String,
-    /// A stored token is taken only with more life left than this (more than
-    /// the renewal window, or it would be renewed at once).
-    worth_loading: Duration,
-    /// Set by `invalidate`: the stored copy is as stale as the cached one, so
-    /// the next request goes to the server even if removing it failed.
-    skip_store: AtomicBool,
-    /// The last token rejected through `invalidate_token`: never loaded from
-    /// the store again.
-    rejected: Mutex<Option<SecretString>>,
-    /// The backoff steps, for the fleet-wide backoff recorded in the store.
-    policy: Policy,
-    /// Names this source in the store's leases.
-    holder: String,
-    /// Set when the last call to the store failed: the source is getting its
-    /// tokens on its own (its own single flight and backoff) until the store
-    /// answers again.
-    on_its_own: AtomicBool,
-    /// The fleet-wide backoff last read from the store: honoured by a source
-    /// that goes on alone because a later store call failed, so it never asks
-    /// before a deadline the fleet agreed on.
-    last_fleet_backoff: Mutex<Option<FleetBackoff>>,
-}
-
-/// How many times a source waits for another's lease before it asks on its own.
-const LEASE_ROUNDS: usize = 4;
-
-impl<C> Requester<C> {
-    /// The stored token, if the store has one worth using and `invalidate`
-    /// has not just said to skip it. A failing store counts as an empty one:
-    /// the auth server is asked instead.
-    pub(crate) async fn load(&self) -> Option<Token> {
-        if self.skip_store.swap(false, Ordering::AcqRel) {
-            return None;
-        }
-        self.load_stored().await
-    }
-
-    /// The stored token, if the store has one worth using.
-    async fn load_stored(&self) -> Option<Token> {
-        let stored = self.noted(self.store.get(&self.key).await).ok()??;
-        self.accept(stored)
-    }
-
-    /// `stored` as a token, if it has life enough left and was not rejected.
-    fn accept(&self, stored: StoredToken) -> Option<Token> {
-        if stored.remaining() <= self.worth_loading || self.is_rejected(stored.access_token()) {
-            return None;
-        }
-        stored.to_token()
-    }
-
-    /// Notes whether a store call failed (the source is then on its own).
-    fn noted<T>(&self, result: Result<T, StoreError>) -> Result<T, StoreError> {
-        let was_on_its_own = self.on_its_own.swap(result.is_err(), Ordering::AcqRel);
-        trace::store_answered(&self.key, was_on_its_own, &result);
-        result
-    }
-
-    /// Whether the last call to the store failed.
-    pub(crate) fn is_on_its_own(&self) -> bool {
-        self.on_its_own.load(Ordering::Acquire)
-    }
-
-    /// Keeps a fresh token in the store.
-    pub(crate) async fn save(&self, token: &Token) {
-        // A store that fails to save costs other processes a request, not this one its token.
-        let saved = self
-            .store
-            .put(&self.key, StoredToken::from_token(token))
-            .await;
-        let _ = self.noted(saved);
-    }
-
-    fn rejected(&self) -> MutexGuard<'_, Option<SecretString>> {
-        // One assignment is the only write: a panic elsewhere cannot leave it
-        // half-written.
-        self.rejected
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    fn is_rejected(&self, access_token: &SecretString) -> bool {
-        self.rejected()
-            .as_ref()
-            .is_some_and(|rejected| same_secret(rejected, access_token))
-    }
-
-    /// Remembers `token` as rejected, and drops it from the cache of `core` if
-    /// it is still there.
-    fn reject(&self, core: &Core<Token, AuthError>, token: &Token) {
-        let access_token = token.access_token();
-        *self.rejected() = Some(access_token.clone());
-        let dropped = core.invalidate_if(|cached| same_secret(cached.access_token(), access_token));
-        trace::info!("refused token invalidated", key = %self.key, was_cached = %dropped);
-    }
-
-    /// After a request that failed with `error`: when the server refused the
-    /// credentials (401), removes the store's copy too (the cache drops its
-    /// own), so no source sharing the store is handed a token for them.
-    pub(crate) async fn forget_if_refused(&self, error: &AuthError) {
-        if error.is_unauthorized() {
-            // A store that fails to remove it costs a request, not correctness:
-            // the cache has dropped its copy either way.
-            let _ = self.store.remove(&self.key).await;
-        }
-    }
-
-    /// [`TokenSource::invalidate`], for either flavour of source.
-    pub(crate) async fn invalidate(&self, core: &Core<Token, AuthError>) -> Result<(), StoreError> {
-        self.skip_store.store(true, Ordering::Release);
-        core.invalidate();
-        trace::info!("the cached token was invalidated", key = %self.key);
-        self.store.remove(&self.key).await
-    }
-
-    /// [`TokenSource::invalidate_token`], for either flavour of source.
-    pub(crate) async fn invalidate_token(
-        &self,
-        core: &Core<Token, AuthError>,
-        token: &Token,
-    ) -> Result<(), StoreError> {
-        self.reject(core, token);
-        // Only the store's copy of `token` goes (compare-and-delete): a newer
-        // one is kept, so a fleet that saw one rejection renews once.
-        let removed = self.store.remove_if(&self.key, token.access_token()).await;
-        self.noted(removed).map(drop)
-    }
-}
-
-/// Why the lease loop does not go on: the fleet is backing off, or the store failed.
-enum Refusal {
-    Backoff(AuthError),
-    StoreFailed,
-}
-
-/// The error that says the fleet backs off, while `backoff` lasts.
-fn backoff_error(backoff: &FleetBackoff) -> Option<AuthError> {
-    let retry_after = backoff.remaining();
-    (!retry_after.is_zero()).then(|| AuthError::FleetBackoff {
-        retry_after,
-        failures: backoff.failures(),
-    })
-}
-
-/// Whether two access tokens are the same token.
-fn same_secret(a: &SecretString, b: &SecretString) -> bool {
-    a.expose_secret() == b.expose_secret()
-}
-
-impl Requester<AuthClient> {
-    /// A token from the store, or from one request for the whole fleet
-    /// sharing it: the lease holder asks, the others wait for its token. When
-    /// the store fails, or has no leases, this source asks on its own.
-    async fn request(&self) -> Result<Token, AuthError> {
-        if let Some(token) = self.load().await {
-            return Ok(token);
-        }
-        // Whether the store's backoff is worth reading again before going on
-        // alone: not when reading it is what just failed.
-        let mut read_backoff_again = true;
-        for _ in 0..LEASE_ROUNDS {
-            let failures = match self.read_fleet_backoff().await {
-                Ok(backoff) => backoff.map_or(0, |backoff| backoff.failures()),
-                Err(Refusal::Backoff(error)) => return Err(error),
-                Err(Refusal::StoreFailed) => {
-                    read_backoff_again = false;
-                    break;
-                }
-            };
-            match self.noted(self.store.acquire_lease(&self.key, &self.holder).await) {
-                Ok(Lease::Granted) => {
-                    trace::debug!("lease taken: this process asks for the fleet");
-                    // The previous holder may have saved its token and
-                    // released the lease since the store was last read.
-                    if let Some(token) = self.load_stored().await {
-                        let released = self.store.release_lease(&self.key, &self.holder).await;
-                        let _ = self.noted(released);
-                        return Ok(token);
-                    }
-                    return self.request_for_the_fleet(failures).await;
-                }
-                Ok(Lease::HeldElsewhere) => {
-                    trace::debug!("lease held elsewhere: waiting for its token");
-                    match self.noted(self.store.wait_for_token(&self.key).await) {
-                        Ok(Some(stored)) => {
-                            if let Some(token) = self.accept(stored) {
-                                trace::debug!("woken by the fleet's token");
-                                return Ok(token);
-                            }
-                        }
-                        // Released or expired without a token: look again,
-                        // then take the lease over.
-                        Ok(None) => {}
-                        Err(_) => break,
-                    }
-                }
-                Ok(_) | Err(_) => break,
-            }
-            if let Some(token) = self.load_stored().await {
-                return Ok(token);
-            }
-        }
-        // A store call failed or leases ran out: before asking alone, make sure
-        // the fleet is not backing off (a holder may have recorded a 429 while
-        // this source waited), from the store if it answers, else from memory.
-        if read_backoff_again {
-            if let Err(Refusal::Backoff(error)) = self.read_fleet_backoff().await {
-                return Err(error);
-            }
-        } else if let Some(error) = self.remembered_fleet_backoff() {
-            return Err(error);
-        }
-        self.request_alone().await
-    }
-
-    /// The store's fleet-wide backoff (remembered for when the store fails),
-    /// or the refusal to ask while it lasts.
-    async fn read_fleet_backoff(&self) -> Result<Option<FleetBackoff>, Refusal> {
-        let backoff = self
-            .noted(self.store.fleet_backoff(&self.key).await)
-            .map_err(|_| Refusal::StoreFailed)?;
-        if let Some(backoff) = backoff {
-            *self.last_fleet_backoff() = Some(backoff);
-        }
-        match backoff.and_then(|backoff| backoff_error(&backoff)) {
-            Some(error) => {
-                let retry_in = error.retry_after().unwrap_or_default();
-                trace::warning!("fleet backoff: no request until it ends", retry_in = %secs(retry_in));
-                Err(Refusal::Backoff(error))
-            }
-            None => Ok(backoff),
-        }
-    }
-
-    /// The refusal of the fleet-wide backoff last read, while it lasts.
-    fn remembered_fleet_backoff(&self) -> Option<AuthError> {
-        self.last_fleet_backoff().as_ref().and_then(backoff_error)
-    }
-
-    fn last_fleet_backoff(&self) -> MutexGuard<'_, Option<FleetBackoff>> {
-        // One assignment is the only write, as for `rejected`.
-        self.last_fleet_backoff
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// As the lease holder: asks, saves the token (which wakes the waiters),
-    /// records a failure as a fleet-wide backoff, and releases the lease.
-    async fn request_for_the_fleet(&self, failures: u32) -> Result<Token, AuthError> {
-        let result = self.client.request_token(&self.credentials).await;
-        match &result {
-            Ok(token) => {
-                self.save(token).await;
-                if failures > 0 {
-                    let cleared = self.store.set_fleet_backoff(&self.key, None).await;
-                    let _ = self.noted(cleared);
-                }
-            }
-            Err(error) => {
-                self.forget_if_refused(error).await;
-                let failures = failures.saturating_add(1);
-                let wait = self
-                    .policy
-                    .backoff(failures, error.retry_after(), cache::random());
-                let until = std::time::SystemTime::now() + wait;
-                trace::warning!("fleet backoff recorded", retry_in = %secs(wait), failures = %failures);
-                let recorded = self
-                    .store
-                    .set_fleet_backoff(&self.key, Some(FleetBackoff::new(until, failures)))
-                    .await;
-                let _ = self.noted(recorded);
-            }
-        }
-        let released = self.store.release_lease(&self.key, &self.holder).await;
-        let _ = self.noted(released);
-        result
-    }
-
-    /// On its own, as a source with a store of its own would.
-    async fn request_alone(&self) -> Result<Token, AuthError> {
-        let token = match self.client.request_token(&self.credentials).await {
-            Ok(token) => token,
-            Err(error) => {
-                self.forget_if_refused(&error).await;
-                return Err(error);
-            }
-        };
-        self.save(&token).await;
-        Ok(token)
-    }
+    requester: Arc<Requester<AuthClient, ClientCredentials>>,
 }
 
 impl TokenSource {
@@ -421,7 +122,7 @@ impl TokenSource {
     }
 
     fn assembled(builder: TokenSourceBuilder<AuthClient>) -> TokenSource {
-        let (core, requester) = builder.assemble(AuthClient::base_url);
+        let (core, requester) = builder.assemble();
         TokenSource { core, requester }
     }
 
@@ -475,7 +176,7 @@ impl TokenSource {
             let requester = Arc::clone(requester);
             async move { requester.request().await }
         };
-        let span = trace::token_source(&requester.credentials);
+        let span = trace::token_source(&requester.shared.credentials);
         trace::in_span(cache::get(&self.core, request), span)
             .await
             .map_err(TokenError::from)
@@ -523,7 +224,10 @@ impl TokenSource {
     /// # Ok(()) }
     /// ```
     pub async fn invalidate_token(&self, token: &Token) -> Result<(), StoreError> {
-        self.requester.invalidate_token(&self.core, token).await
+        self.requester
+            .reject(&self.core, token, false)
+            .await
+            .map(drop)
     }
 
     /// The credentials tokens are requested with.
@@ -535,7 +239,7 @@ impl TokenSource {
     /// assert!(!tokens.credentials().is_sales_channel());
     /// ```
     pub fn credentials(&self) -> &Credentials {
-        &self.requester.credentials
+        &self.requester.shared.credentials
     }
 
     /// The key tokens are kept under in the [`TokenStore`]: the auth server's
@@ -575,10 +279,36 @@ impl TokenSource {
 impl fmt::Debug for TokenSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TokenSource")
-            .field("credentials", &self.requester.credentials)
+            .field("credentials", &self.requester.shared.credentials)
             .field("policy", self.core.policy())
             .finish_non_exhaustive()
     }
+}
+
+/// A source's cache and requester, which either flavour of source holds.
+pub(crate) type Parts<C> = (
+    Arc<Core<Token, AuthError>>,
+    Arc<Requester<C, ClientCredentials>>,
+);
+
+/// Refuses a backoff that would hammer the server: a zero first step, or a
+/// largest step shorter than the first.
+pub(crate) fn check_backoff(policy: &Policy) -> Result<(), AuthError> {
+    if policy.backoff_initial.is_zero() {
+        return Err(AuthError::InvalidConfig(
+            "the initial backoff must be longer than zero, or failed requests would be repeated at once; \
+             pass at least a few milliseconds to TokenSourceBuilder::backoff (or CustomerSessions::backoff)"
+                .into(),
+        ));
+    }
+    if policy.backoff_max < policy.backoff_initial {
+        return Err(AuthError::InvalidConfig(format!(
+            "the longest backoff ({:?}) is shorter than the initial one ({:?}); \
+             pass a maximum at least as long to TokenSourceBuilder::backoff (or CustomerSessions::backoff)",
+            policy.backoff_max, policy.backoff_initial
+        )));
+    }
+    Ok(())
 }
 
 /// Builds a [`TokenSource`] (or, with the `blocking` feature, a
@@ -703,48 +433,23 @@ impl<C> TokenSourceBuilder<C> {
 
     /// Refuses settings that would hammer the server.
     pub(crate) fn check(&self) -> Result<(), AuthError> {
-        let policy = self.policy;
-        if policy.backoff_initial.is_zero() {
-            return Err(AuthError::InvalidConfig(
-                "the initial backoff must be longer than zero, or failed requests would be repeated at once; \
-                 pass at least a few milliseconds to TokenSourceBuilder::backoff"
-                    .into(),
-            ));
-        }
-        if policy.backoff_max < policy.backoff_initial {
-            return Err(AuthError::InvalidConfig(format!(
-                "the longest backoff ({:?}) is shorter than the initial one ({:?}); \
-                 pass a maximum at least as long to TokenSourceBuilder::backoff",
-                policy.backoff_max, policy.backoff_initial
-            )));
-        }
-        Ok(())
+        check_backoff(&self.policy)
     }
 
-    /// Splits the builder into the cache and the requester; `base_url` reads
-    /// the client's auth server URL, the first part of the store key.
-    pub(crate) fn assemble(
-        self,
-        base_url: impl FnOnce(&C) -> &str,
-    ) -> (Arc<Core<Token, AuthError>>, Arc<Requester<C>>) {
+    /// Splits the builder into the cache and the requester.
+    pub(crate) fn assemble(self) -> Parts<C>
+    where
+        C: Flavour,
+    {
         let policy = self.policy;
-        let requester = Requester {
-            key: format!(
-                "{}|{}",
-                base_url(&self.client),
-                self.credentials.cache_key()
-            ),
-            client: self.client,
-            credentials: self.credentials,
-            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
-            worth_loading: policy.margin.saturating_add(policy.jitter),
-            skip_store: AtomicBool::new(false),
-            rejected: Mutex::new(None),
-            policy,
-            holder: format!("{}-{:016x}", std::process::id(), cache::random()),
-            on_its_own: AtomicBool::new(false),
-            last_fleet_backoff: Mutex::new(None),
-        };
+        let key = format!(
+            "{}|{}",
+            self.client.base_url(),
+            self.credentials.cache_key()
+        );
+        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+        let shared = Shared::new(self.client, self.credentials, store, policy);
+        let requester = Requester::new(Arc::new(shared), key, ClientCredentials);
         (
             Arc::new(Core::new(policy, SystemClock)),
             Arc::new(requester),
@@ -800,6 +505,11 @@ pub struct TokenError {
 }
 
 impl TokenError {
+    /// The error of a request that failed, and when the next one will be made.
+    pub(crate) fn new(error: Arc<AuthError>, retry_at: Option<Instant>) -> TokenError {
+        TokenError { error, retry_at }
+    }
+
     /// The error of the failed request.
     ///
     /// ```
@@ -883,6 +593,10 @@ impl RetryHint for AuthError {
         trace::error_kind(self)
     }
 
+    fn refused_young(age: Duration, refusals: u32) -> Self {
+        AuthError::TokenRefused { age, refusals }
+    }
+
     fn lifetime_too_short(lifetime: Duration) -> Self {
         let reason = if lifetime.is_zero() {
             "the server granted a token with no lifetime left (`expires_in` 0)".to_owned()
@@ -906,6 +620,7 @@ impl RetryHint for AuthError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::auth::StoredToken;
 
     fn credentials() -> Credentials {
         Credentials::integration("id", "secret", None)

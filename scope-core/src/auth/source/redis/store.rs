@@ -12,10 +12,8 @@ use super::RedisStore;
 use super::connection::{Conn, Link};
 use super::scripts;
 use super::subscriber::Channel;
-use crate::auth::source::store::{
-    FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore,
-};
 use crate::auth::trace;
+use crate::auth::{FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore};
 
 /// The version written before every stored value. A value with any other
 /// version (a future format, an old one) is read as absent.

@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use secrecy::SecretString;
 use serde_json::{Map, Value, json};
 
-use super::AuthError;
+use crate::auth::AuthError;
 
 /// The largest assertion the auth server accepts, in bytes (4 KB).
 pub const MAX_ASSERTION_BYTES: usize = 4096;
@@ -225,8 +225,10 @@ impl AssertionBuilder {
         let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS512","typ":"JWT"}"#);
         let payload = URL_SAFE_NO_PAD.encode(payload.to_string());
         let signed = format!("{header}.{payload}");
-        let signature =
-            URL_SAFE_NO_PAD.encode(super::crypto::hmac_sha512(SIGNING_KEY, signed.as_bytes()));
+        let signature = URL_SAFE_NO_PAD.encode(crate::auth::crypto::hmac_sha512(
+            SIGNING_KEY,
+            signed.as_bytes(),
+        ));
         Assertion::from_jwt(format!("{signed}.{signature}"))
     }
 }

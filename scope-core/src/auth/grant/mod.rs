@@ -1,10 +1,18 @@
-//! `Grant`: how a token is asked for, beside the application's [`Credentials`].
+//! The other grants: `Grant`, how a token is asked for beside the application's
+//! [`Credentials`]; the JWT bearer `assertion` and its HS512 builder; the
+//! `authorize` URL of the authorization-code flow, with its CSPRNG state.
+
+mod assertion;
+mod authorize;
 
 use std::fmt;
 
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::{Assertion, AuthError, Credentials};
+use crate::auth::{AuthError, Credentials};
+
+pub use assertion::{Assertion, AssertionBuilder, MAX_ASSERTION_BYTES, OwnerType};
+pub use authorize::{AuthorizeRequest, AuthorizeRequestBuilder, DEFAULT_AUTHORIZE_URL};
 
 /// The OAuth grant of a token request. The [`Credentials`] it goes with are the
 /// application (client id, secret, scope); the grant is what else the request

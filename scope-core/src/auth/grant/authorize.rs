@@ -7,8 +7,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use url::Url;
 
-use super::AuthError;
 use crate::ScopeSet;
+use crate::auth::AuthError;
 
 /// Where Commerce Layer's dashboard asks a user to authorize a webapp.
 pub const DEFAULT_AUTHORIZE_URL: &str = "https://dashboard.commercelayer.io/oauth/authorize";
@@ -88,7 +88,7 @@ impl AuthorizeRequest {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn state_matches(&self, returned: &str) -> bool {
-        super::crypto::constant_time_eq(self.state.as_bytes(), returned.as_bytes())
+        crate::auth::crypto::constant_time_eq(self.state.as_bytes(), returned.as_bytes())
     }
 }
 
@@ -191,7 +191,7 @@ impl AuthorizeRequestBuilder {
 /// 32 bytes of the system's CSPRNG, base64url without padding (43 characters).
 fn random_state() -> Result<String, AuthError> {
     let mut bytes = [0u8; 32];
-    super::crypto::fill_random(&mut bytes).map_err(|_| {
+    crate::auth::crypto::fill_random(&mut bytes).map_err(|_| {
         AuthError::InvalidConfig("the system's random number generator failed".into())
     })?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))

@@ -1,0 +1,5 @@
+scope_core::config_scopes! {
+    mod storefront = "ui/config/fixtures/comma.toml";
+}
+
+fn main() {}
