@@ -33,7 +33,8 @@
 //! - `blocking`: `auth::blocking`, the same client (with `auth::blocking::TokenSource`,
 //!   `auth::blocking::CustomerSessions` and `auth::blocking::Verifier`) for synchronous programs.
 //! - `verify`: `auth::Verifier`, RS512 signature checks against the auth server's JWKS.
-//! - `redis`: `auth::RedisStore`, tokens shared by a fleet with a fleet-wide single flight.
+//! - `redis`: `auth::RedisStore`, tokens shared by a fleet with a fleet-wide single flight,
+//!   on one server, behind Sentinel or on a cluster, over TLS, as an ACL user.
 //! - `middleware`, `tower`: `auth::outgoing`, the token on outgoing requests, one retry after a 401.
 //! - `tracing` (default): spans and events, never a secret.
 //! - `aws-lc-rs` (default) or `ring`: the crypto backend of rustls and of the crate's own checks.

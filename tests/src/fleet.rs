@@ -11,19 +11,197 @@
 use std::collections::HashSet;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use scope_core::auth::{
-    AuthClient, Credentials, ExposeSecret, MemoryStore, RedisStore, Token, TokenSource, TokenStore,
+    AuthClient, Credentials, ExposeSecret, FleetBackoff, Lease, MemoryStore, RedisStore,
+    RedisStoreBuilder, SecretString, StoreError, StoreFuture, StoredToken, Token, TokenSource,
+    TokenStore,
 };
 
 /// The client id the workers ask tokens for (an integration).
 pub const CLIENT_ID: &str = "fleet";
 /// Its secret.
 pub const CLIENT_SECRET: &str = "fleet-s3cret";
+
+/// Which Redis a fleet shares, and how its workers log in.
+///
+/// ```
+/// let target = scope_tests::fleet::RedisTarget::one("redis://127.0.0.1:6379");
+/// assert_eq!(target.urls.len(), 1);
+/// ```
+#[derive(Clone, Debug)]
+pub struct RedisTarget {
+    /// How the URLs are read.
+    pub kind: RedisKind,
+    /// One server's URL, the sentinels' URLs, or some cluster nodes' URLs.
+    pub urls: Vec<String>,
+    /// The ACL user, if any.
+    pub username: Option<String>,
+    /// The password, given apart from the URLs.
+    pub password: Option<String>,
+    /// A private CA's certificate file.
+    pub ca_file: Option<PathBuf>,
+    /// A client certificate and key file.
+    pub client_files: Option<(PathBuf, PathBuf)>,
+    /// Whether a worker waits until its store is connected before it reads
+    /// commands (off for a fleet started while Redis is down).
+    pub wait_connected: bool,
+}
+
+/// The topology of a [`RedisTarget`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RedisKind {
+    /// One server.
+    One,
+    /// Sentinels watching the primary of this name.
+    Sentinel(String),
+    /// A cluster.
+    Cluster,
+}
+
+impl RedisTarget {
+    fn new(kind: RedisKind, urls: Vec<String>) -> RedisTarget {
+        RedisTarget {
+            kind,
+            urls,
+            username: None,
+            password: None,
+            ca_file: None,
+            client_files: None,
+            wait_connected: true,
+        }
+    }
+
+    /// One server.
+    ///
+    /// ```
+    /// let target = scope_tests::fleet::RedisTarget::one("redis://127.0.0.1:6379");
+    /// ```
+    pub fn one(url: impl Into<String>) -> RedisTarget {
+        RedisTarget::new(RedisKind::One, vec![url.into()])
+    }
+
+    /// The primary `name` behind `sentinels`.
+    ///
+    /// ```
+    /// let target = scope_tests::fleet::RedisTarget::sentinel(vec!["redis://127.0.0.1:26379".into()], "p");
+    /// ```
+    pub fn sentinel(sentinels: Vec<String>, name: impl Into<String>) -> RedisTarget {
+        RedisTarget::new(RedisKind::Sentinel(name.into()), sentinels)
+    }
+
+    /// A cluster, from its nodes' URLs.
+    ///
+    /// ```
+    /// let target = scope_tests::fleet::RedisTarget::cluster(vec!["redis://127.0.0.1:7000".into()]);
+    /// ```
+    pub fn cluster(nodes: Vec<String>) -> RedisTarget {
+        RedisTarget::new(RedisKind::Cluster, nodes)
+    }
+
+    /// The store's builder for this target (not yet connected).
+    ///
+    /// ```
+    /// let builder = scope_tests::fleet::RedisTarget::one("redis://127.0.0.1:6379").builder();
+    /// ```
+    pub fn builder(&self) -> RedisStoreBuilder {
+        let mut builder = match &self.kind {
+            RedisKind::One => RedisStore::builder(self.urls[0].clone()),
+            RedisKind::Sentinel(name) => RedisStore::sentinel(self.urls.clone(), name.clone()),
+            RedisKind::Cluster => RedisStore::cluster(self.urls.clone()),
+        };
+        if let Some(username) = &self.username {
+            builder = builder.username(username.clone());
+        }
+        if let Some(password) = &self.password {
+            builder = builder.password(password.clone());
+        }
+        if let Some(ca) = &self.ca_file {
+            builder = builder.ca_certificate(std::fs::read(ca).expect("read the CA file"));
+        }
+        if let Some((cert, key)) = &self.client_files {
+            builder = builder.client_certificate(
+                std::fs::read(cert).expect("read the client certificate"),
+                std::fs::read(key).expect("read the client key"),
+            );
+        }
+        builder
+    }
+
+    fn apply(&self, command: &mut Command) {
+        let kind = match &self.kind {
+            RedisKind::One => "one".to_owned(),
+            RedisKind::Sentinel(name) => format!("sentinel:{name}"),
+            RedisKind::Cluster => "cluster".to_owned(),
+        };
+        command
+            .env("FLEET_REDIS_KIND", kind)
+            .env("FLEET_REDIS_URLS", self.urls.join(","))
+            // The first URL alone, for workers that know one server only (the
+            // session worker).
+            .env("FLEET_REDIS_URL", &self.urls[0])
+            .env(
+                "FLEET_WAIT_CONNECTED",
+                if self.wait_connected { "1" } else { "0" },
+            );
+        let optional = [
+            ("FLEET_REDIS_USER", self.username.clone()),
+            ("FLEET_REDIS_PASSWORD", self.password.clone()),
+            (
+                "FLEET_REDIS_CA",
+                self.ca_file.as_ref().map(|path| path.display().to_string()),
+            ),
+            (
+                "FLEET_REDIS_CERT",
+                self.client_files
+                    .as_ref()
+                    .map(|(cert, _)| cert.display().to_string()),
+            ),
+            (
+                "FLEET_REDIS_KEY",
+                self.client_files
+                    .as_ref()
+                    .map(|(_, key)| key.display().to_string()),
+            ),
+        ];
+        for (name, value) in optional {
+            match value {
+                Some(value) => command.env(name, value),
+                None => command.env_remove(name),
+            };
+        }
+    }
+
+    /// The target a worker was given, from its `FLEET_REDIS_*` variables.
+    fn from_env() -> Option<RedisTarget> {
+        let urls: Vec<String> = env("FLEET_REDIS_URLS")?
+            .split(',')
+            .map(str::to_owned)
+            .collect();
+        let kind = match env("FLEET_REDIS_KIND").as_deref() {
+            Some("cluster") => RedisKind::Cluster,
+            Some(kind) if kind.starts_with("sentinel:") => {
+                RedisKind::Sentinel(kind["sentinel:".len()..].to_owned())
+            }
+            _ => RedisKind::One,
+        };
+        Some(RedisTarget {
+            kind,
+            urls,
+            username: env("FLEET_REDIS_USER"),
+            password: env("FLEET_REDIS_PASSWORD"),
+            ca_file: env("FLEET_REDIS_CA").map(PathBuf::from),
+            client_files: env("FLEET_REDIS_CERT")
+                .zip(env("FLEET_REDIS_KEY"))
+                .map(|(cert, key)| (PathBuf::from(cert), PathBuf::from(key))),
+            wait_connected: env("FLEET_WAIT_CONNECTED").as_deref() != Some("0"),
+        })
+    }
+}
 
 /// The settings of a fleet's workers, passed as `FLEET_*` variables.
 ///
@@ -35,8 +213,8 @@ pub const CLIENT_SECRET: &str = "fleet-s3cret";
 pub struct Settings {
     /// The stand-in's base URL.
     pub auth_url: String,
-    /// The Redis URL; `None` for a `MemoryStore` per process.
-    pub redis_url: Option<String>,
+    /// The Redis the fleet shares; `None` for a `MemoryStore` per process.
+    pub redis: Option<RedisTarget>,
     /// Tasks per process.
     pub tasks: usize,
     /// The lease's life.
@@ -50,16 +228,28 @@ pub struct Settings {
 }
 
 impl Settings {
-    /// Settings with a 5 s lease, a 1 s backoff and the prefix `fleet-test:`.
+    /// Settings with a 5 s lease, a 1 s backoff and the prefix `fleet-test:`,
+    /// on one Redis server at `redis_url` (or none).
     ///
     /// ```
     /// let settings = scope_tests::fleet::Settings::new("http://127.0.0.1:1", Some("redis://127.0.0.1:6379".into()), 1);
-    /// assert!(settings.redis_url.is_some());
+    /// assert!(settings.redis.is_some());
     /// ```
     pub fn new(auth_url: impl Into<String>, redis_url: Option<String>, tasks: usize) -> Settings {
+        Settings::on(auth_url, redis_url.map(RedisTarget::one), tasks)
+    }
+
+    /// Settings as [`new`](Settings::new), on any Redis target.
+    ///
+    /// ```
+    /// use scope_tests::fleet::{RedisTarget, Settings};
+    /// let target = RedisTarget::cluster(vec!["redis://127.0.0.1:7000".into()]);
+    /// let settings = Settings::on("http://127.0.0.1:1", Some(target), 1);
+    /// ```
+    pub fn on(auth_url: impl Into<String>, redis: Option<RedisTarget>, tasks: usize) -> Settings {
         Settings {
             auth_url: auth_url.into(),
-            redis_url,
+            redis,
             tasks,
             lease: Duration::from_secs(5),
             prefix: "fleet-test:".to_owned(),
@@ -80,10 +270,14 @@ impl Settings {
                 "FLEET_STORE_TIMEOUT_MS",
                 self.store_timeout.as_millis().to_string(),
             );
-        match &self.redis_url {
-            Some(url) => command.env("FLEET_REDIS_URL", url),
-            None => command.env_remove("FLEET_REDIS_URL"),
-        };
+        match &self.redis {
+            Some(target) => target.apply(command),
+            None => {
+                command
+                    .env_remove("FLEET_REDIS_URLS")
+                    .env_remove("FLEET_REDIS_URL");
+            }
+        }
     }
 }
 
@@ -249,26 +443,31 @@ async fn worker() {
         Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
     )
     .backoff(backoff, backoff * 4);
-    let (builder, store): (_, Arc<dyn TokenStore>) = match env("FLEET_REDIS_URL") {
-        Some(url) => {
-            // A loaded machine starting many processes at once may miss one
-            // connection's timeout: try again for a while.
-            let deadline = Instant::now() + Duration::from_secs(20);
-            let store = loop {
-                let connected = RedisStore::builder(&url)
-                    .prefix(env("FLEET_PREFIX").unwrap_or_default())
-                    .lease(env_ms("FLEET_LEASE_MS", 5000))
-                    .timeout(env_ms("FLEET_STORE_TIMEOUT_MS", 1000))
-                    .poll_interval(Duration::from_millis(50))
-                    .connect()
-                    .await;
-                match connected {
-                    Ok(store) => break store,
-                    Err(err) if Instant::now() > deadline => panic!("connect to Redis: {err}"),
-                    Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,
+    let (builder, store): (_, Arc<dyn TokenStore>) = match RedisTarget::from_env() {
+        Some(target) => {
+            let store = target
+                .builder()
+                .prefix(env("FLEET_PREFIX").unwrap_or_default())
+                .lease(env_ms("FLEET_LEASE_MS", 5000))
+                .timeout(env_ms("FLEET_STORE_TIMEOUT_MS", 1000))
+                .poll_interval(Duration::from_millis(50))
+                .connect()
+                .await
+                .unwrap_or_else(|err| panic!("the Redis store: {err}"));
+            if target.wait_connected {
+                // A loaded machine starting many processes at once may miss
+                // the first connection's timeout: the store then connects in
+                // the background; the fleet's measures start once it has.
+                let deadline = Instant::now() + Duration::from_secs(30);
+                while !store.is_connected() {
+                    assert!(
+                        Instant::now() < deadline,
+                        "no connection to Redis within 30 s"
+                    );
+                    tokio::time::sleep(Duration::from_millis(20)).await;
                 }
-            };
-            let store: Arc<dyn TokenStore> = Arc::new(store);
+            }
+            let store: Arc<dyn TokenStore> = Arc::new(Watched(store));
             (builder.shared_store(Arc::clone(&store)), store)
         }
         None => {
@@ -292,11 +491,12 @@ async fn worker() {
             "wait-store" => {
                 let deadline = Instant::now() + Duration::from_secs(20);
                 loop {
-                    if store.get(tokens.store_key()).await.is_ok() {
-                        break "ok store".to_owned();
-                    }
+                    let error = match store.get(tokens.store_key()).await {
+                        Ok(_) => break "ok store".to_owned(),
+                        Err(err) => err,
+                    };
                     if Instant::now() > deadline {
-                        break "err the store did not answer within 20 s".to_owned();
+                        break format!("err the store did not answer within 20 s: {error}");
                     }
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
@@ -362,4 +562,66 @@ async fn all_tasks(
         distinct.len(),
         tokens.is_on_its_own()
     )
+}
+
+/// The worker's store, each failed call written to standard error (what the
+/// tests show when a fleet asks more than it should).
+struct Watched(RedisStore);
+
+impl Watched {
+    fn seen<T>(result: Result<T, StoreError>, what: &str) -> Result<T, StoreError> {
+        if let Err(err) = &result {
+            eprintln!("fleet worker {}: {what} failed: {err}", std::process::id());
+        }
+        result
+    }
+}
+
+impl TokenStore for Watched {
+    fn get<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        Box::pin(async move { Watched::seen(self.0.get(key).await, "get") })
+    }
+    fn put<'a>(&'a self, key: &'a str, token: StoredToken) -> StoreFuture<'a, ()> {
+        Box::pin(async move { Watched::seen(self.0.put(key, token).await, "put") })
+    }
+    fn remove<'a>(&'a self, key: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(async move { Watched::seen(self.0.remove(key).await, "remove") })
+    }
+    fn remove_if<'a>(
+        &'a self,
+        key: &'a str,
+        access_token: &'a SecretString,
+    ) -> StoreFuture<'a, bool> {
+        Box::pin(
+            async move { Watched::seen(self.0.remove_if(key, access_token).await, "remove_if") },
+        )
+    }
+    fn acquire_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, Lease> {
+        Box::pin(
+            async move { Watched::seen(self.0.acquire_lease(key, holder).await, "acquire_lease") },
+        )
+    }
+    fn release_lease<'a>(&'a self, key: &'a str, holder: &'a str) -> StoreFuture<'a, ()> {
+        Box::pin(
+            async move { Watched::seen(self.0.release_lease(key, holder).await, "release_lease") },
+        )
+    }
+    fn wait_for_token<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<StoredToken>> {
+        Box::pin(async move { Watched::seen(self.0.wait_for_token(key).await, "wait_for_token") })
+    }
+    fn fleet_backoff<'a>(&'a self, key: &'a str) -> StoreFuture<'a, Option<FleetBackoff>> {
+        Box::pin(async move { Watched::seen(self.0.fleet_backoff(key).await, "fleet_backoff") })
+    }
+    fn set_fleet_backoff<'a>(
+        &'a self,
+        key: &'a str,
+        backoff: Option<FleetBackoff>,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            Watched::seen(
+                self.0.set_fleet_backoff(key, backoff).await,
+                "set_fleet_backoff",
+            )
+        })
+    }
 }

@@ -10,7 +10,9 @@ use scope_core::auth::{
     AuthClient, Credentials, ExposeSecret, FleetBackoff, Lease, RedisStore, SecretString,
     StoredToken, TokenSource, TokenStore,
 };
-use scope_tests::fleet::{CLIENT_ID, CLIENT_SECRET, Fleet, Settings, Worker, fingerprints};
+use scope_tests::fleet::{
+    CLIENT_ID, CLIENT_SECRET, Fleet, RedisTarget, Settings, Worker, fingerprints,
+};
 use scope_tests::{AuthServer, Misbehaviour, RedisServer};
 
 fn worker_exe() -> &'static Path {
@@ -52,10 +54,25 @@ fn a_fleet_of_16_processes_asks_once_cold_and_once_after_a_401() {
     assert_eq!(server.token_requests(), 1, "cold start: {cold:?}");
     assert_eq!(fingerprints(&cold).len(), 1, "one token for all: {cold:?}");
 
-    // Every task of every process rejects the token, as on a 401.
+    // Every task of every process rejects the token, as on a 401; the
+    // waiters are woken through the connection each process already has.
+    let mut admin = redis.admin();
+    let connections = |admin: &mut redis::Connection| {
+        let info: String = redis::cmd("INFO").arg("stats").query(admin).unwrap();
+        info.lines()
+            .find_map(|line| line.strip_prefix("total_connections_received:"))
+            .and_then(|count| count.trim().parse::<u64>().ok())
+            .unwrap()
+    };
+    let before = connections(&mut admin);
     let renewed = fleet.all("invalidate");
     all_ok(&renewed);
     assert_eq!(server.token_requests(), 2, "one renewal: {renewed:?}");
+    assert_eq!(
+        connections(&mut admin),
+        before,
+        "no connection opened to wait for the renewal"
+    );
     let new = fingerprints(&renewed);
     assert_eq!(new.len(), 1, "{renewed:?}");
     assert!(new.is_disjoint(&fingerprints(&cold)), "a new token");
@@ -284,9 +301,9 @@ async fn tokens_are_kept_versioned_with_their_life_as_expiry_under_the_prefix() 
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    let value: String = raw.get("unit:token:k").await.unwrap();
+    let value: String = raw.get(store.token_key("k")).await.unwrap();
     assert!(value.starts_with("scope-core:v1 "), "{value}");
-    let ttl: i64 = raw.pttl("unit:token:k").await.unwrap();
+    let ttl: i64 = raw.pttl(store.token_key("k")).await.unwrap();
     assert!((95_000..=100_000).contains(&ttl), "{ttl}");
     let back = store.get("k").await.unwrap().unwrap();
     assert_eq!(back.access_token().expose_secret(), "abc");
@@ -360,7 +377,7 @@ async fn a_session_is_kept_past_its_access_token_for_as_long_as_its_record_says(
         .get_multiplexed_async_connection()
         .await
         .unwrap();
-    let ttl: i64 = raw.pttl("unit:token:session").await.unwrap();
+    let ttl: i64 = raw.pttl(store.token_key("session")).await.unwrap();
     assert!((3_590_000..=3_600_000).contains(&ttl), "{ttl}");
     let back = store.get("session").await.unwrap().expect("kept");
     assert!(back.to_token().is_none(), "its access token has expired");
@@ -386,15 +403,18 @@ async fn bad_data_in_redis_is_an_absent_token() {
         ("half", "scope-core:v1 12 34".to_owned()),
     ];
     for (key, value) in &values {
-        let _: () = raw.set(format!("unit:token:{key}"), value).await.unwrap();
+        let _: () = raw.set(store.token_key(key), value).await.unwrap();
     }
     let _: () = raw
-        .set("unit:token:expired", format!("scope-core:v1 {expired}"))
+        .set(
+            store.token_key("expired"),
+            format!("scope-core:v1 {expired}"),
+        )
         .await
         .unwrap();
-    let _: () = raw.rpush("unit:token:list", "x").await.unwrap();
+    let _: () = raw.rpush(store.token_key("list"), "x").await.unwrap();
     let _: () = raw
-        .set("unit:token:bytes", vec![0xff_u8, 0xfe, 0x00])
+        .set(store.token_key("bytes"), vec![0xff_u8, 0xfe, 0x00])
         .await
         .unwrap();
     for (key, _) in &values {
@@ -405,7 +425,7 @@ async fn bad_data_in_redis_is_an_absent_token() {
     assert!(store.get("bytes").await.unwrap().is_none());
     assert_eq!(store.unreadable_values(), 6);
     // A wrong-type backoff is no backoff either.
-    let _: () = raw.rpush("unit:backoff:list", "x").await.unwrap();
+    let _: () = raw.rpush(store.backoff_key("list"), "x").await.unwrap();
     assert!(store.fleet_backoff("list").await.unwrap().is_none());
 
     // A source over garbage asks the server and overwrites it.
@@ -432,6 +452,25 @@ async fn bad_data_in_redis_is_an_absent_token() {
         kept.access_token().expose_secret(),
         token.access_token().expose_secret()
     );
+}
+
+#[tokio::test]
+async fn a_backoff_that_is_not_text_is_absent_not_a_store_failure() {
+    let redis = RedisServer::start();
+    let store = store(&redis).await;
+    let mut raw = redis::Client::open(redis.url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    // Not UTF-8, and no expiry: read as a failure, it would send every
+    // process of the fleet to the auth server at every renewal, forever.
+    let _: () = raw
+        .set(store.backoff_key("bytes"), vec![0xff_u8, 0xfe, 0x00])
+        .await
+        .unwrap();
+    assert_eq!(store.fleet_backoff("bytes").await.unwrap(), None);
+    assert_eq!(store.unreadable_values(), 1);
 }
 
 #[tokio::test]
@@ -476,4 +515,204 @@ fn free_port() -> u16 {
         .local_addr()
         .unwrap()
         .port()
+}
+
+#[test]
+fn a_fleet_started_while_redis_is_down_gets_tokens_alone_and_joins_it_when_it_comes_up() {
+    let port = free_port();
+    let server = stand_in();
+    let mut target = RedisTarget::one(format!("redis://127.0.0.1:{port}"));
+    target.wait_connected = false;
+    let settings = Settings::on(server.base_url(), Some(target), 10);
+    // Every worker starts: building the store does not fail without Redis.
+    let mut fleet = Fleet::spawn(worker_exe(), 4, &settings);
+    let alone = fleet.all("token");
+    all_ok(&alone);
+    for answer in &alone {
+        assert!(answer.ends_with("on_its_own=true"), "{answer}");
+    }
+    assert_eq!(server.token_requests(), 4, "one per process: {alone:?}");
+
+    let _redis = RedisServer::start_on(port, &[]);
+    for answer in fleet.all("wait-store") {
+        assert_eq!(answer, "ok store");
+    }
+    let joined = fleet.all("invalidate");
+    all_ok(&joined);
+    for answer in &joined {
+        assert!(answer.ends_with("on_its_own=false"), "{answer}");
+    }
+    assert_eq!(server.token_requests(), 5, "one for the fleet: {joined:?}");
+    assert_eq!(fingerprints(&joined).len(), 1, "{joined:?}");
+}
+
+#[tokio::test]
+async fn without_redis_the_store_is_built_and_its_calls_fail_at_once() {
+    let server = stand_in();
+    let source = |store: RedisStore| {
+        let client = AuthClient::builder()
+            .base_url(server.base_url())
+            .build()
+            .unwrap();
+        TokenSource::builder(
+            client,
+            Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
+        )
+        .store(store)
+        .build()
+        .unwrap()
+    };
+    // Nothing listens: refused at once.
+    let started = Instant::now();
+    let refused = RedisStore::builder(format!("redis://127.0.0.1:{}", free_port()))
+        .timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!refused.is_connected());
+
+    // A port that accepts and never answers: the build waits its timeout, once.
+    let silent = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("redis://127.0.0.1:{}", silent.local_addr().unwrap().port());
+    let started = Instant::now();
+    let store = RedisStore::builder(&url)
+        .timeout(Duration::from_secs(2))
+        .connect()
+        .await
+        .unwrap();
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(1900) && took < Duration::from_secs(5),
+        "{took:?}"
+    );
+    assert!(!store.is_connected());
+    // Calls do not wait for the background attempts (2 s each): they fail at
+    // once (the bound leaves room for a loaded machine).
+    for _ in 0..5 {
+        let started = Instant::now();
+        assert!(store.get("k").await.is_err());
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
+    }
+    let tokens = source(store);
+    let token = tokens.token().await.unwrap();
+    assert!(!token.is_expired());
+    assert!(tokens.is_on_its_own());
+    assert_eq!(server.token_requests(), 1);
+}
+
+#[test]
+fn unreadable_values_under_every_key_are_absent_counted_and_cost_one_request_per_renewal() {
+    let redis = RedisServer::start();
+    let server = stand_in();
+    let settings = Settings::new(server.base_url(), Some(redis.url()), 10);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = runtime
+        .block_on(
+            RedisStore::builder(redis.url())
+                .prefix(settings.prefix.clone())
+                .connect(),
+        )
+        .unwrap();
+    let client = AuthClient::builder()
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let key = TokenSource::new(
+        client,
+        Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
+    )
+    .store_key()
+    .to_owned();
+    let mut admin = redis.admin();
+    let not_text = vec![0xff_u8, 0xfe, 0x00];
+    // Not text under the token and the backoff (no expiry), a list as the lease.
+    let corrupt = |admin: &mut redis::Connection, lease_as_list: bool| {
+        let _: () = redis::cmd("DEL")
+            .arg(store.token_key(&key))
+            .arg(store.backoff_key(&key))
+            .arg(store.lease_key(&key))
+            .query(admin)
+            .unwrap();
+        if lease_as_list {
+            let _: () = redis::cmd("SET")
+                .arg(store.token_key(&key))
+                .arg(&not_text)
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("SET")
+                .arg(store.backoff_key(&key))
+                .arg(&not_text)
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("RPUSH")
+                .arg(store.lease_key(&key))
+                .arg("x")
+                .query(admin)
+                .unwrap();
+        } else {
+            // Lists under the token and the backoff, a lease with no expiry.
+            let _: () = redis::cmd("RPUSH")
+                .arg(store.token_key(&key))
+                .arg("x")
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("RPUSH")
+                .arg(store.backoff_key(&key))
+                .arg("x")
+                .query(admin)
+                .unwrap();
+            let _: () = redis::cmd("SET")
+                .arg(store.lease_key(&key))
+                .arg("nobody")
+                .query(admin)
+                .unwrap();
+        }
+    };
+    for lease_as_list in [true, false] {
+        corrupt(&mut admin, lease_as_list);
+        let before = store.unreadable_values();
+        runtime.block_on(async {
+            assert!(store.get(&key).await.unwrap().is_none());
+            assert!(store.fleet_backoff(&key).await.unwrap().is_none());
+            assert_eq!(
+                store.acquire_lease(&key, "test").await.unwrap(),
+                Lease::Granted
+            );
+            store.release_lease(&key, "test").await.unwrap();
+        });
+        assert_eq!(store.unreadable_values() - before, 3, "one per key");
+    }
+
+    let mut fleet = Fleet::spawn(worker_exe(), 4, &settings);
+    corrupt(&mut admin, true);
+    let cold = fleet.all("token");
+    all_ok(&cold);
+    assert_eq!(server.token_requests(), 1, "cold: {cold:?}");
+    corrupt(&mut admin, false);
+    let renewed = fleet.all("invalidate");
+    all_ok(&renewed);
+    assert_eq!(server.token_requests(), 2, "renewal: {renewed:?}");
+    assert_eq!(fingerprints(&renewed).len(), 1, "{renewed:?}");
+}
+
+#[tokio::test]
+async fn a_cluster_prefix_with_a_brace_is_refused_at_once() {
+    let err = RedisStore::cluster(["redis://127.0.0.1:9"])
+        .prefix("app{1}:")
+        .connect()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("brace"), "{err}");
 }

@@ -490,7 +490,8 @@ async fn an_unreadable_stored_token_is_a_warning_without_its_value() {
         .await
         .unwrap();
     assert!(store.get("k").await.unwrap().is_none());
-    log.expect(&["WARN", "stored token unreadable", "key=log-test:token:k"]);
+    let key = format!("key={}", store.token_key("k"));
+    log.expect(&["WARN", "unreadable: taken as absent", "what=token", &key]);
     log.assert_no_secret(&[garbage, REDIS_PASSWORD]);
 }
 

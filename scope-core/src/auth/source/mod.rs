@@ -5,7 +5,7 @@
 pub(crate) mod blocking;
 mod memory_store;
 #[cfg(feature = "redis")]
-mod redis_store;
+mod redis;
 pub(crate) mod requester;
 mod store;
 mod stored_token;
@@ -13,7 +13,7 @@ mod token_source;
 
 pub use memory_store::MemoryStore;
 #[cfg(feature = "redis")]
-pub use redis_store::{RedisStore, RedisStoreBuilder};
+pub use redis::{RedisStore, RedisStoreBuilder};
 pub use store::{FleetBackoff, Lease, StoreError, StoreFuture, TokenStore};
 pub use stored_token::StoredToken;
 pub(crate) use token_source::check_backoff;
