@@ -246,6 +246,7 @@ async fn answer(
             })
             .collect(),
         body: body.to_bytes().to_vec(),
+        received_at: std::time::Instant::now(),
     };
     let hold = match decide(&shared.state, received, &parts) {
         Decision::Answer(response) => return Ok(response),

@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use scope_core::auth::{
-    AuthClient, Credentials, ExposeSecret, FleetBackoff, Lease, MemoryStore, RedisStore,
-    RedisStoreBuilder, SecretString, StoreError, StoreFuture, StoredToken, Token, TokenSource,
-    TokenStore,
+    AuthClient, BudgetAnswer, BudgetTake, Credentials, ExposeSecret, FleetBackoff, Lease,
+    MemoryStore, RedisStore, RedisStoreBuilder, SecretString, StoreError, StoreFuture, StoredToken,
+    Token, TokenBudget, TokenSource, TokenStore,
 };
 
 /// The client id the workers ask tokens for (an integration).
@@ -225,6 +225,11 @@ pub struct Settings {
     pub backoff: Duration,
     /// How long each Redis call may take before a worker goes on alone.
     pub store_timeout: Duration,
+    /// A token budget for every worker's client (`limit` requests per
+    /// `window`), shared through the fleet's Redis as the egress `fleet`.
+    pub budget: Option<(u32, Duration)>,
+    /// More variables for the workers (a worker of another kind's settings).
+    pub env: Vec<(String, String)>,
 }
 
 impl Settings {
@@ -255,10 +260,19 @@ impl Settings {
             prefix: "fleet-test:".to_owned(),
             backoff: Duration::from_secs(1),
             store_timeout: Duration::from_secs(1),
+            budget: None,
+            env: Vec::new(),
         }
     }
 
     fn apply(&self, command: &mut Command) {
+        match self.budget {
+            Some((limit, window)) => {
+                command.env("FLEET_BUDGET", format!("{limit}/{}", window.as_millis()))
+            }
+            None => command.env_remove("FLEET_BUDGET"),
+        };
+        command.envs(self.env.iter().map(|(name, value)| (name, value)));
         command
             .env("FLEET_WORKER", "1")
             .env("FLEET_AUTH_URL", &self.auth_url)
@@ -433,49 +447,15 @@ async fn worker() {
         .and_then(|value| value.parse().ok())
         .unwrap_or(1);
     let backoff = env_ms("FLEET_BACKOFF_MS", 1000);
-    let client = AuthClient::builder()
-        .base_url(auth_url)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .expect("build the client");
-    let builder = TokenSource::builder(
-        client,
+    let store = store_from_env().await;
+    let tokens = TokenSource::builder(
+        client_from_env(auth_url, &store),
         Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
     )
-    .backoff(backoff, backoff * 4);
-    let (builder, store): (_, Arc<dyn TokenStore>) = match RedisTarget::from_env() {
-        Some(target) => {
-            let store = target
-                .builder()
-                .prefix(env("FLEET_PREFIX").unwrap_or_default())
-                .lease(env_ms("FLEET_LEASE_MS", 5000))
-                .timeout(env_ms("FLEET_STORE_TIMEOUT_MS", 1000))
-                .poll_interval(Duration::from_millis(50))
-                .connect()
-                .await
-                .unwrap_or_else(|err| panic!("the Redis store: {err}"));
-            if target.wait_connected {
-                // A loaded machine starting many processes at once may miss
-                // the first connection's timeout: the store then connects in
-                // the background; the fleet's measures start once it has.
-                let deadline = Instant::now() + Duration::from_secs(30);
-                while !store.is_connected() {
-                    assert!(
-                        Instant::now() < deadline,
-                        "no connection to Redis within 30 s"
-                    );
-                    tokio::time::sleep(Duration::from_millis(20)).await;
-                }
-            }
-            let store: Arc<dyn TokenStore> = Arc::new(Watched(store));
-            (builder.shared_store(Arc::clone(&store)), store)
-        }
-        None => {
-            let store: Arc<dyn TokenStore> = Arc::new(MemoryStore::new());
-            (builder.shared_store(Arc::clone(&store)), store)
-        }
-    };
-    let tokens = builder.build().expect("build the source");
+    .backoff(backoff, backoff * 4)
+    .shared_store(Arc::clone(&store))
+    .build()
+    .expect("build the source");
     let current: Arc<Mutex<Vec<Arc<Token>>>> = Arc::default();
     let stdin = std::io::stdin();
     let mut line = String::new();
@@ -506,6 +486,59 @@ async fn worker() {
         };
         println!("{answer}");
     }
+}
+
+/// The store of a worker: the Redis of `FLEET_REDIS_*` (each failed call
+/// written to standard error), or a `MemoryStore`.
+pub(crate) async fn store_from_env() -> Arc<dyn TokenStore> {
+    let Some(target) = RedisTarget::from_env() else {
+        return Arc::new(MemoryStore::new());
+    };
+    let store = target
+        .builder()
+        .prefix(env("FLEET_PREFIX").unwrap_or_default())
+        .lease(env_ms("FLEET_LEASE_MS", 5000))
+        .timeout(env_ms("FLEET_STORE_TIMEOUT_MS", 1000))
+        .poll_interval(Duration::from_millis(50))
+        .connect()
+        .await
+        .unwrap_or_else(|err| panic!("the Redis store: {err}"));
+    if target.wait_connected {
+        // A loaded machine starting many processes at once may miss the
+        // first connection's timeout: the store then connects in the
+        // background; the fleet's measures start once it has.
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while !store.is_connected() {
+            assert!(
+                Instant::now() < deadline,
+                "no connection to Redis within 30 s"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    Arc::new(Watched(store))
+}
+
+/// The client of a worker, with the token budget `FLEET_BUDGET` (`{limit}/{window
+/// ms}`) if set, shared through `store` as the egress `fleet`.
+pub(crate) fn client_from_env(auth_url: String, store: &Arc<dyn TokenStore>) -> AuthClient {
+    let mut builder = AuthClient::builder()
+        .base_url(auth_url)
+        .timeout(Duration::from_secs(60));
+    let budget = env("FLEET_BUDGET").and_then(|text| {
+        let (limit, window) = text.split_once('/')?;
+        Some((limit.parse().ok()?, window.parse().ok()?))
+    });
+    if let Some((limit, window)) = budget {
+        let budget = TokenBudget::builder()
+            .limit(limit, Duration::from_millis(window))
+            .max_wait(Duration::from_secs(60))
+            .shared_store(Arc::clone(store), "fleet")
+            .build()
+            .expect("a token budget");
+        builder = builder.budget(budget);
+    }
+    builder.build().expect("build the client")
 }
 
 /// Every task gets a token (retrying through backoffs, for up to 30 s), after
@@ -623,5 +656,28 @@ impl TokenStore for Watched {
                 "set_fleet_backoff",
             )
         })
+    }
+    fn take_from_budget<'a>(&'a self, take: &'a BudgetTake) -> StoreFuture<'a, BudgetAnswer> {
+        Box::pin(
+            async move { Watched::seen(self.0.take_from_budget(take).await, "take_from_budget") },
+        )
+    }
+    fn release_budget_place<'a>(
+        &'a self,
+        name: &'a str,
+        place: &'a str,
+        window: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            Watched::seen(
+                self.0.release_budget_place(name, place, window).await,
+                "release_budget_place",
+            )
+        })
+    }
+    fn pause_budget<'a>(&'a self, name: &'a str, pause: Duration) -> StoreFuture<'a, ()> {
+        Box::pin(
+            async move { Watched::seen(self.0.pause_budget(name, pause).await, "pause_budget") },
+        )
     }
 }

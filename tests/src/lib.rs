@@ -70,6 +70,7 @@ pub use redis_cluster::RedisCluster;
 pub use redis_sentinel::{PRIMARY_NAME, RedisSentinels};
 pub use redis_server::{RedisServer, wait_for};
 pub use redis_tls::TestCa;
+pub mod budget_worker;
 pub mod fleet;
 pub mod session_worker;
 pub use server::AuthServer;

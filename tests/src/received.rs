@@ -21,9 +21,21 @@ pub struct ReceivedRequest {
     pub(crate) path: String,
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) body: Vec<u8>,
+    pub(crate) received_at: std::time::Instant,
 }
 
 impl ReceivedRequest {
+    /// When its whole body had arrived.
+    ///
+    /// ```no_run
+    /// # fn f(request: scope_tests::ReceivedRequest) {
+    /// assert!(request.received_at() <= std::time::Instant::now());
+    /// # }
+    /// ```
+    pub fn received_at(&self) -> std::time::Instant {
+        self.received_at
+    }
+
     /// The method, such as `POST`.
     ///
     /// ```no_run

@@ -52,6 +52,7 @@ pub(crate) async fn route(
             })
             .collect(),
         body,
+        received_at: std::time::Instant::now(),
     };
     state.record(received.clone());
 

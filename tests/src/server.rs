@@ -246,8 +246,12 @@ impl AuthServer {
         self.state.set_error_shape(shape);
     }
 
-    /// Limits token requests to `max` per sliding `window`, as the real server
-    /// does (30 a minute): past it, `429` without `Retry-After`.
+    /// Limits token requests to `max` per sliding `window` per client IP, as
+    /// the real server does (30 a minute): past it, `429` without
+    /// `Retry-After`. A request that carries `x-true-client-ip` counts against
+    /// that shopper's IP, the others against the server's (every request
+    /// counts, refused or not). [`rate_limited`](AuthServer::rate_limited)
+    /// counts the 429s sent.
     ///
     /// ```
     /// use std::time::Duration;
@@ -256,6 +260,17 @@ impl AuthServer {
     /// ```
     pub fn rate_limit(&self, max: usize, window: Duration) {
         self.state.set_rate_limit(Some((max, window)));
+    }
+
+    /// How many token requests were answered 429 for the rate limit.
+    ///
+    /// ```
+    /// assert_eq!(scope_tests::AuthServer::start().rate_limited(), 0);
+    /// ```
+    pub fn rate_limited(&self) -> usize {
+        self.state
+            .rate_limited
+            .load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 

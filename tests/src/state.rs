@@ -18,6 +18,8 @@ pub(crate) struct State {
     /// Tokens issued so far.
     pub(crate) issued: AtomicU64,
     pub(crate) token_requests: AtomicUsize,
+    /// Token requests answered 429 for the rate limit.
+    pub(crate) rate_limited: AtomicUsize,
     inner: Mutex<Inner>,
     /// The keys that sign tokens and that `/.well-known/jwks.json` publishes.
     pub(crate) keys: crate::jwt::KeyRing,
@@ -36,7 +38,9 @@ struct Inner {
     received: VecDeque<ReceivedRequest>,
     requests_per_path: HashMap<String, usize>,
     rate_limit: Option<(usize, Duration)>,
-    token_request_times: VecDeque<Instant>,
+    /// Per client IP (`x-true-client-ip`, or the server's own for requests
+    /// without it): when its token requests came, in the window.
+    token_request_times: HashMap<String, VecDeque<Instant>>,
 }
 
 impl State {
@@ -45,6 +49,7 @@ impl State {
             base_url,
             issued: AtomicU64::new(0),
             token_requests: AtomicUsize::new(0),
+            rate_limited: AtomicUsize::new(0),
             inner: Mutex::new(Inner::default()),
             keys: crate::jwt::KeyRing::new(),
             revocations: Default::default(),
@@ -131,23 +136,31 @@ impl State {
         inner.token_request_times.clear();
     }
 
-    /// Whether this token request is over the limit of a sliding window; a
-    /// request counts toward the window either way, as on the real server.
-    pub(crate) fn over_rate_limit(&self) -> bool {
+    /// Whether this token request is over the limit of the sliding window of
+    /// its client IP (`shopper`, the `x-true-client-ip` it carries, or the
+    /// server's own): a request counts toward the window either way, as on
+    /// the real server. Every request over it is counted.
+    pub(crate) fn over_rate_limit(&self, shopper: Option<&str>) -> bool {
         let mut inner = self.inner();
         let Some((max, window)) = inner.rate_limit else {
             return false;
         };
         let now = Instant::now();
-        while inner
+        let times = inner
             .token_request_times
+            .entry(shopper.unwrap_or("").to_owned())
+            .or_default();
+        while times
             .front()
             .is_some_and(|t| now.duration_since(*t) >= window)
         {
-            inner.token_request_times.pop_front();
+            times.pop_front();
         }
-        let over = inner.token_request_times.len() >= max;
-        inner.token_request_times.push_back(now);
+        let over = times.len() >= max;
+        times.push_back(now);
+        if over {
+            self.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
         over
     }
 

@@ -22,6 +22,10 @@ const INVALID_CLIENT: &str = "Client authentication failed due to unknown client
 
 pub(crate) async fn answer(state: &State, request: &ReceivedRequest) -> Answer {
     state.count_token_request();
+    // Every request counts against its client IP's window, well-formed or not.
+    if state.over_rate_limit(request.header("x-true-client-ip")) {
+        return rate_limited(None);
+    }
     match state.next_misbehaviour() {
         Some(Misbehaviour::Slow(delay)) => {
             tokio::time::sleep(delay).await;
@@ -74,9 +78,6 @@ fn by_the_rules(state: &State, request: &ReceivedRequest) -> Answer {
             "The request is missing a required parameter: client_id.",
         );
     };
-    if state.over_rate_limit() {
-        return rate_limited(None);
-    }
     let Some(app) = state.app(client_id) else {
         return invalid_client(INVALID_CLIENT);
     };

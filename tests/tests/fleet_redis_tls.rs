@@ -55,6 +55,10 @@ fn one_request_cold_and_after_a_401(target: RedisTarget) {
     server.add_integration(CLIENT_ID, CLIENT_SECRET);
     let mut settings = Settings::on(server.base_url(), Some(target), 20);
     settings.prefix = PREFIX.into();
+    // The fleet's token budget too, one request a second: the renewal waits
+    // for the cold start's place to free, so every command of its script runs
+    // (and is in the rules).
+    settings.budget = Some((1, Duration::from_secs(1)));
     settings.store_timeout = Duration::from_secs(3);
     let mut fleet = Fleet::spawn(worker_exe(), 4, &settings);
     server.misbehave_once(Misbehaviour::Slow(Duration::from_millis(700)));

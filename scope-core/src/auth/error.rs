@@ -122,6 +122,14 @@ pub enum AuthError {
         /// The refusals of young tokens in a row.
         refusals: u32,
     },
+    /// No request was sent: the [`TokenBudget`](crate::auth::TokenBudget) this
+    /// client draws from (the auth server's rate limit, shared by everything
+    /// that asks it from this IP) had no place before the caller's deadline;
+    /// the next place frees after `retry_after`.
+    BudgetSpent {
+        /// How long until the budget has a place for this request.
+        retry_after: Duration,
+    },
     /// A token source had no valid token to give (its [`TokenError`], through
     /// `?`): the failed request's error is the [`source`](StdError::source),
     /// and the methods of this type answer for it.
@@ -148,9 +156,9 @@ impl AuthError {
             | AuthError::Timeout { request, .. } => Some(*request),
             AuthError::Transport(err) => Some(err.request),
             AuthError::Decode(err) => Some(err.request),
-            AuthError::FleetBackoff { .. } | AuthError::TokenRefused { .. } => {
-                Some(RequestKind::Token)
-            }
+            AuthError::FleetBackoff { .. }
+            | AuthError::TokenRefused { .. }
+            | AuthError::BudgetSpent { .. } => Some(RequestKind::Token),
             AuthError::NoToken(err) => err.auth_error().request(),
             AuthError::InvalidConfig(_)
             | AuthError::InvalidScope(_)
@@ -181,6 +189,7 @@ impl AuthError {
             | AuthError::InvalidScope(_)
             | AuthError::FleetBackoff { .. }
             | AuthError::TokenRefused { .. }
+            | AuthError::BudgetSpent { .. }
             | AuthError::ScopeMismatch { .. } => None,
         }
     }
@@ -200,7 +209,8 @@ impl AuthError {
             AuthError::RateLimited { retry_after, .. } | AuthError::Server { retry_after, .. } => {
                 *retry_after
             }
-            AuthError::FleetBackoff { retry_after, .. } => Some(*retry_after),
+            AuthError::FleetBackoff { retry_after, .. }
+            | AuthError::BudgetSpent { retry_after } => Some(*retry_after),
             AuthError::NoToken(err) => err.retry_in().or(err.auth_error().retry_after()),
             _ => None,
         }
@@ -240,6 +250,7 @@ impl AuthError {
                 | AuthError::Timeout { .. }
                 | AuthError::FleetBackoff { .. }
                 | AuthError::TokenRefused { .. }
+                | AuthError::BudgetSpent { .. }
         )
     }
 
@@ -389,6 +400,13 @@ impl fmt::Display for AuthError {
                  after they were issued (the last {:.1} s after), so renewals back off; check that \
                  requests go to the token's own organization and that this machine's clock is right",
                 age.as_secs_f64()
+            ),
+            AuthError::BudgetSpent { retry_after } => write!(
+                f,
+                "the token request was not sent: the token budget (the auth server's limit of \
+                 requests from this IP, shared by every source, session and login) has no place \
+                 for it; the next one frees in {:.1} s",
+                retry_after.as_secs_f64()
             ),
             AuthError::NoToken(err) => fmt::Display::fmt(err, f),
         }

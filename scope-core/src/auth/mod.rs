@@ -35,12 +35,17 @@
 //!
 //! Where things live: `credentials`, `grant`, `token` and `error` are the values;
 //! `exchange` writes every request body and reads every answer without I/O;
-//! `client` sends them (one `send` per flavour); `cache` is the single-flight
-//! token cache and `source` puts it over a client and a [`TokenStore`];
+//! `client` sends them (one `send` per flavour, one `token_for` per flavour
+//! that every token request goes through, taking its place in a
+//! [`TokenBudget`]); `budget` is that budget; `cache` is the single-flight
+//! token cache and `source` puts it over a client and a [`TokenStore`] (its
+//! `requester` is the one path from a cache to the auth server, for sources
+//! and sessions alike); `session` is customers' sessions;
 //! `claims` decodes a token, `verify` checks its signature; `provider` is the
 //! [`TokenProvider`] trait an SDK holds, and `outgoing` (features `middleware`
 //! and `tower`) puts its tokens on requests to the Core API.
 
+mod budget;
 mod cache;
 mod claims;
 mod client;
@@ -60,6 +65,10 @@ mod trace;
 #[cfg(feature = "verify")]
 mod verify;
 
+pub use budget::{
+    BudgetUsage, DEFAULT_BUDGET_LIMIT, DEFAULT_BUDGET_WAIT, DEFAULT_BUDGET_WINDOW, TokenBudget,
+    TokenBudgetBuilder,
+};
 pub use claims::{
     ActsFor, Application, ApplicationKind, Claims, ClaimsError, ClaimsErrorKind, JwtPart, Market,
     Organization, Owner, User, decode_claims,
@@ -82,9 +91,9 @@ pub use session::{
     CustomerSessions, DEFAULT_SESSION_LIFETIME, DEFAULT_SESSION_MARGIN, SessionError, SessionKey,
 };
 pub use source::{
-    DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER, DEFAULT_REFRESH_MARGIN,
-    FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken, TokenError,
-    TokenSource, TokenSourceBuilder, TokenStore,
+    BudgetAnswer, BudgetTake, DEFAULT_BACKOFF_INITIAL, DEFAULT_BACKOFF_MAX, DEFAULT_REFRESH_JITTER,
+    DEFAULT_REFRESH_MARGIN, FleetBackoff, Lease, MemoryStore, StoreError, StoreFuture, StoredToken,
+    TokenError, TokenSource, TokenSourceBuilder, TokenStore,
 };
 #[cfg(feature = "redis")]
 #[cfg_attr(docsrs, doc(cfg(feature = "redis")))]

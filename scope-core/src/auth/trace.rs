@@ -250,6 +250,7 @@ pub(crate) fn error_kind(err: &AuthError) -> &'static str {
         AuthError::ScopeMismatch { .. } => "scope_mismatch",
         AuthError::FleetBackoff { .. } => "fleet_backoff",
         AuthError::TokenRefused { .. } => "token_refused",
+        AuthError::BudgetSpent { .. } => "budget_spent",
         AuthError::NoToken(err) => error_kind(err.auth_error()),
     }
 }

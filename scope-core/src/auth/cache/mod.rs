@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 
 use arc_swap::ArcSwapOption;
 
+use super::budget::Need;
 use super::trace::{self, Secs};
 
 pub(crate) use clock::{Clock, SystemClock, now};
@@ -64,6 +65,13 @@ pub(crate) trait RetryHint: Send + Sync + 'static {
     fn refused_young(age: Duration, refusals: u32) -> Self
     where
         Self: Sized;
+
+    /// Whether nothing was sent (a budget with no place): the next attempt
+    /// waits exactly [`retry_after`](RetryHint::retry_after), and the backoff
+    /// does not grow, since the server said nothing.
+    fn is_local(&self) -> bool {
+        false
+    }
 
     /// The failure's kind as a log field: a fixed word, never server text.
     fn kind(&self) -> &'static str {
@@ -405,10 +413,14 @@ impl<T: Expiring, E: RetryHint, C: Clock> Core<T, E, C> {
         if error.drops_value() {
             self.current.store(None);
         }
-        state.failures = state.failures.saturating_add(1);
-        let wait = self
-            .policy
-            .backoff(state.failures, error.retry_after(), policy::random());
+        let wait = match error.retry_after() {
+            Some(wait) if error.is_local() => wait,
+            retry_after => {
+                state.failures = state.failures.saturating_add(1);
+                self.policy
+                    .backoff(state.failures, retry_after, policy::random())
+            }
+        };
         let retry_at = now.checked_add(wait).map(|at| match not_before {
             Some(not_before) => at.max(not_before),
             None => at,
@@ -504,7 +516,8 @@ impl<T: Expiring, E: RetryHint, C: Clock> Drop for Ticket<T, E, C> {
 }
 
 /// The async slow path: returns a valid value, or the error of the request
-/// that failed. `request` makes one request; it runs on a spawned task when a
+/// that failed. `request` makes one request, for a caller of the need it is
+/// given (`Now`: nobody has a valid value; `Ahead`: a renewal ahead of expiry); it runs on a spawned task when a
 /// tokio runtime is at hand, so a cancelled caller never cancels the request
 /// others wait for.
 pub(crate) async fn get<T, E, C, R, F>(
@@ -515,7 +528,7 @@ where
     T: Expiring,
     E: RetryHint,
     C: Clock,
-    R: Fn() -> F,
+    R: Fn(Need) -> F,
     F: Future<Output = Result<T, E>> + Send + 'static,
 {
     // Set when a request this caller spawned was dropped unrun (a runtime
@@ -531,11 +544,11 @@ where
                     "renewing the token ahead of expiry; the cached one is served meanwhile"
                 );
                 match tokio::runtime::Handle::try_current() {
-                    Ok(runtime) => {
-                        drop(runtime.spawn(trace::in_current_span(ticket.run(request()))))
-                    }
+                    Ok(runtime) => drop(
+                        runtime.spawn(trace::in_current_span(ticket.run(request(Need::Ahead)))),
+                    ),
                     // No runtime to run it in the background: this caller renews.
-                    Err(_) => drop(ticket.run(request()).await),
+                    Err(_) => drop(ticket.run(request(Need::Ahead)).await),
                 }
                 return Ok(value);
             }
@@ -544,12 +557,12 @@ where
                 match tokio::runtime::Handle::try_current() {
                     Ok(runtime) if !inline => {
                         let flight = ticket.flight();
-                        drop(runtime.spawn(trace::in_current_span(ticket.run(request()))));
+                        drop(runtime.spawn(trace::in_current_span(ticket.run(request(Need::Now)))));
                         let outcome = flight.wait().await;
                         inline = matches!(outcome, Outcome::Abandoned);
                         outcome
                     }
-                    _ => ticket.run(request()).await,
+                    _ => ticket.run(request(Need::Now)).await,
                 }
             }
         };
@@ -571,7 +584,7 @@ where
     T: Expiring,
     E: RetryHint,
     C: Clock,
-    R: Fn() -> Result<T, E> + Clone + Send + 'static,
+    R: Fn(Need) -> Result<T, E> + Clone + Send + 'static,
 {
     loop {
         let outcome = match core.step() {
@@ -588,12 +601,12 @@ where
                 // closure, so the next caller renews instead.
                 let _detached = std::thread::Builder::new()
                     .name("scope-core token renewal".into())
-                    .spawn(move || span.in_scope(|| drop(ticket.land(renew()))));
+                    .spawn(move || span.in_scope(|| drop(ticket.land(renew(Need::Ahead)))));
                 return Ok(value);
             }
             Step::Lead(ticket) => {
                 trace::debug!("no valid token cached: getting one");
-                ticket.land(request())
+                ticket.land(request(Need::Now))
             }
         };
         // Abandoned: whoever ran the request stopped, so start over.

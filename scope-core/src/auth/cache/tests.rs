@@ -177,7 +177,7 @@ async fn token(
     if let Some(value) = core.fresh() {
         return Ok(value);
     }
-    get(core, || server.request()).await
+    get(core, |_| server.request()).await
 }
 
 /// Lets spawned renewals run (on the paused clock, a sleep auto-advances).
@@ -378,7 +378,7 @@ fn outside_a_runtime_the_caller_runs_the_request() {
     let (core, server) = (cache(), Server::new(HOUR, Duration::ZERO));
     let mut context = std::task::Context::from_waker(std::task::Waker::noop());
     let std::task::Poll::Ready(result) =
-        std::pin::pin!(get(&core, || server.request())).poll(&mut context)
+        std::pin::pin!(get(&core, |_| server.request())).poll(&mut context)
     else {
         panic!("a request that needs no timer completes in one poll")
     };
@@ -391,7 +391,7 @@ fn blocking_callers_make_one_request_and_renew_in_the_background() {
     let server = Server::new(Duration::from_secs(2), Duration::from_millis(200));
     let request = {
         let server = server.clone();
-        move || server.request_blocking()
+        move |_| server.request_blocking()
     };
     let threads: Vec<_> = (0..32)
         .map(|_| {
@@ -627,7 +627,7 @@ async fn values_refused_young_in_a_row_back_off_and_old_ones_renew_at_once() {
     let core = cache();
     let server = Server::new(Duration::from_secs(3600), Duration::ZERO);
     let policy = *core.policy();
-    let ask = || server.request();
+    let ask = |_| server.request();
     // An API that refuses every value as soon as it is used.
     let mut waits = Vec::new();
     for round in 0..8 {
@@ -686,7 +686,7 @@ async fn an_adopted_value_is_served_and_never_replaces_a_newer_one() {
         expires_at: now + Duration::from_secs(3600),
     });
     core.adopt(Arc::clone(&long), now, same);
-    let served = get(&core, || async { Err(Refused::transient(9, None)) })
+    let served = get(&core, |_| async { Err(Refused::transient(9, None)) })
         .await
         .unwrap();
     assert_eq!(served.serial, 1);
@@ -695,7 +695,7 @@ async fn an_adopted_value_is_served_and_never_replaces_a_newer_one() {
         expires_at: now + Duration::from_secs(60),
     });
     core.adopt(shorter, now, same);
-    let served = get(&core, || async { Err(Refused::transient(9, None)) })
+    let served = get(&core, |_| async { Err(Refused::transient(9, None)) })
         .await
         .unwrap();
     assert_eq!(served.serial, 1, "the longer-lived one stays");

@@ -8,6 +8,7 @@ use secrecy::SecretString;
 
 use super::builder::{AuthClientBuilder, http_client_error};
 use super::config::Config;
+use crate::auth::budget::{Need, shopper_ip};
 use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request};
 use crate::auth::trace;
 use crate::auth::{AuthError, Credentials, Grant, Token};
@@ -143,14 +144,45 @@ impl AuthClient {
         credentials: &Credentials,
         grant: &Grant,
     ) -> Result<Token, AuthError> {
+        self.token_for(credentials, grant, Need::Direct).await
+    }
+
+    /// One token request for a caller of `need`: a place in the client's
+    /// budget first (if it has one), then the request; a 429 pauses the budget.
+    pub(crate) async fn token_for(
+        &self,
+        credentials: &Credentials,
+        grant: &Grant,
+        need: Need,
+    ) -> Result<Token, AuthError> {
         trace::answered(trace::token_request(credentials, grant), async {
             let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
-            let answer = self.send(request, Some(body)).await?;
-            answer.token(
-                request,
-                credentials.scope(),
-                self.config.check_granted_scope,
-            )
+            let config = &*self.config;
+            let shopper = shopper_ip(&config.headers);
+            // A place in the budget, held until the answer and a window more.
+            let permit = match &config.budget {
+                Some(budget) => Some(
+                    budget
+                        .admit(need, shopper, config.timeout, tokio::time::sleep)
+                        .await?,
+                ),
+                None => None,
+            };
+            let result = match self.send(request, Some(body)).await {
+                Ok(answer) => {
+                    answer.token(request, credentials.scope(), config.check_granted_scope)
+                }
+                Err(error) => Err(error),
+            };
+            if let Some(permit) = permit {
+                permit.finish().await;
+            }
+            if let (Some(budget), Err(AuthError::RateLimited { retry_after, .. })) =
+                (&config.budget, &result)
+            {
+                budget.rate_limited(shopper, *retry_after).await;
+            }
+            result
         })
         .await
     }

@@ -25,7 +25,9 @@ use secrecy::SecretString;
 
 use super::builder::http_client_error;
 use super::config::Config;
+use crate::auth::budget::{Need, shopper_ip};
 use crate::auth::exchange::{Answer, BoundedBody, Outgoing, Request, RequestKind};
+use crate::auth::source::blocking::block_on;
 use crate::auth::trace;
 use crate::auth::{AuthError, Credentials, Grant, Token, TransportError};
 
@@ -138,14 +140,47 @@ impl AuthClient {
         credentials: &Credentials,
         grant: &Grant,
     ) -> Result<Token, AuthError> {
+        self.token_for(credentials, grant, Need::Direct)
+    }
+
+    /// As the async client's: a place in the budget (waiting on this
+    /// thread), the request, a 429 that pauses the budget.
+    pub(crate) fn token_for(
+        &self,
+        credentials: &Credentials,
+        grant: &Grant,
+        need: Need,
+    ) -> Result<Token, AuthError> {
         trace::answered_blocking(trace::token_request(credentials, grant), || {
             let Outgoing { request, body } = Outgoing::token(credentials, grant)?;
-            let answer = self.send(request, Some(body))?;
-            answer.token(
-                request,
-                credentials.scope(),
-                self.config.check_granted_scope,
-            )
+            let config = &*self.config;
+            let shopper = shopper_ip(&config.headers);
+            let sleep = |wait| {
+                std::thread::sleep(wait);
+                std::future::ready(())
+            };
+            // A place in the budget, held until the answer and a window more.
+            let permit = match &config.budget {
+                Some(budget) => Some(block_on(budget.admit(
+                    need,
+                    shopper,
+                    config.timeout,
+                    sleep,
+                ))?),
+                None => None,
+            };
+            let result = self.send(request, Some(body)).and_then(|answer| {
+                answer.token(request, credentials.scope(), config.check_granted_scope)
+            });
+            if let Some(permit) = permit {
+                block_on(permit.finish());
+            }
+            if let (Some(budget), Err(AuthError::RateLimited { retry_after, .. })) =
+                (&config.budget, &result)
+            {
+                block_on(budget.rate_limited(shopper, *retry_after));
+            }
+            result
         })
     }
 

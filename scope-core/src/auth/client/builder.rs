@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use super::config::{Base, Config, Settings};
 use crate::auth::AuthError;
+use crate::auth::TokenBudget;
 
 /// Builds an [`AuthClient`](crate::auth::AuthClient) (or, with `H` the
 /// blocking `reqwest` client, a [`blocking::AuthClient`](crate::auth::blocking::AuthClient));
@@ -153,6 +154,24 @@ impl<H> AuthClientBuilder<H> {
     /// ```
     pub fn check_granted_scope(mut self, check: bool) -> Self {
         self.settings.check_granted_scope = check;
+        self
+    }
+
+    /// Draws every token request of this client, and of its clones and
+    /// [`with_header`](crate::auth::AuthClient::with_header) handles, from
+    /// `budget`: the auth server's rate limit, shared by every source,
+    /// session and login that uses them (see [`TokenBudget`]). Give the same
+    /// budget to every client that asks from this IP. Without one, nothing
+    /// counts the requests.
+    ///
+    /// ```
+    /// use scope_core::auth::{AuthClient, TokenBudget};
+    ///
+    /// let client = AuthClient::builder().budget(TokenBudget::new()).build()?;
+    /// # Ok::<(), scope_core::auth::AuthError>(())
+    /// ```
+    pub fn budget(mut self, budget: TokenBudget) -> Self {
+        self.settings.budget = Some(budget);
         self
     }
 

@@ -9,7 +9,7 @@ use reqwest::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{StatusCode, Url};
 
 use crate::auth::exchange::{Head, Request, RequestKind};
-use crate::auth::{AuthError, TransportError};
+use crate::auth::{AuthError, TokenBudget, TransportError};
 
 /// Commerce Layer's production auth server.
 ///
@@ -54,6 +54,7 @@ pub(crate) struct Settings {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) max_response_bytes: usize,
     pub(crate) check_granted_scope: bool,
+    pub(crate) budget: Option<TokenBudget>,
 }
 
 #[derive(Clone)]
@@ -71,6 +72,7 @@ impl Default for Settings {
             headers: Vec::new(),
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             check_granted_scope: false,
+            budget: None,
         }
     }
 }
@@ -96,6 +98,7 @@ impl fmt::Debug for Settings {
             )
             .field("max_response_bytes", &self.max_response_bytes)
             .field("check_granted_scope", &self.check_granted_scope)
+            .field("budget", &self.budget)
             .finish()
     }
 }
@@ -112,6 +115,8 @@ pub(crate) struct Config {
     pub(crate) timeout: Duration,
     max_response_bytes: usize,
     pub(crate) check_granted_scope: bool,
+    /// The budget every token request draws from, if the client has one.
+    pub(crate) budget: Option<TokenBudget>,
 }
 
 impl fmt::Debug for Config {
@@ -123,6 +128,7 @@ impl fmt::Debug for Config {
             .field("headers", &self.headers.keys().collect::<Vec<_>>())
             .field("max_response_bytes", &self.max_response_bytes)
             .field("check_granted_scope", &self.check_granted_scope)
+            .field("budget", &self.budget)
             .finish()
     }
 }
@@ -176,6 +182,7 @@ impl Settings {
             timeout: self.timeout,
             max_response_bytes: self.max_response_bytes,
             check_granted_scope: self.check_granted_scope,
+            budget: self.budget,
         })
     }
 }

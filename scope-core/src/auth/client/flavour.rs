@@ -7,16 +7,19 @@ use std::future::Future;
 
 use secrecy::SecretString;
 
+use crate::auth::budget::Need;
 use crate::auth::{AuthClient, AuthError, Credentials, Grant, Token};
 
 pub(crate) trait Flavour: Clone + Send + Sync + 'static {
     /// The auth server's URL, the first part of every store key.
     fn base_url(&self) -> &str;
 
+    /// One token request for a caller of `need` (its place in the budget).
     fn token_with<'a>(
         &'a self,
         credentials: &'a Credentials,
         grant: &'a Grant,
+        need: Need,
     ) -> impl Future<Output = Result<Token, AuthError>> + Send + 'a;
 
     fn revoke<'a>(
@@ -35,8 +38,9 @@ impl Flavour for AuthClient {
         &'a self,
         credentials: &'a Credentials,
         grant: &'a Grant,
+        need: Need,
     ) -> impl Future<Output = Result<Token, AuthError>> + Send + 'a {
-        self.request_token_with(credentials, grant)
+        self.token_for(credentials, grant, need)
     }
 
     fn revoke<'a>(
@@ -58,8 +62,9 @@ impl Flavour for super::blocking::AuthClient {
         &self,
         credentials: &Credentials,
         grant: &Grant,
+        need: Need,
     ) -> Result<Token, AuthError> {
-        self.request_token_with(credentials, grant)
+        self.token_for(credentials, grant, need)
     }
 
     async fn revoke(

@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use super::renewal::{SessionFailure, SessionRenewal};
 use super::{SessionError, SessionKey};
+use crate::auth::budget::Need;
 use crate::auth::cache::{self, Core, Policy, SystemClock};
 use crate::auth::client::Flavour;
 use crate::auth::source::requester::{Requester, Shared, age};
@@ -95,7 +96,7 @@ impl<C: Flavour> Engine<C> {
         let shared = &self.shared;
         let token = shared
             .client
-            .token_with(&shared.credentials, grant)
+            .token_with(&shared.credentials, grant, Need::Direct)
             .await
             .map_err(SessionError::Auth)?;
         if token.owner_id().is_none() || token.refresh_token().is_none() {
@@ -233,9 +234,9 @@ impl<C: Flavour> Engine<C> {
 
     async fn serve(&self, cell: &Cell<C>, key: &SessionKey) -> Result<Arc<Token>, SessionError> {
         let requester = &cell.requester;
-        let request = || {
+        let request = |need| {
             let requester = Arc::clone(requester);
-            async move { requester.request().await }
+            async move { requester.request(need).await }
         };
         let served = cache::get(&cell.core, request).await;
         if let Err(failure) = &served {

@@ -54,6 +54,10 @@ impl RetryHint for SessionFailure {
         matches!(self, SessionFailure::NotFound | SessionFailure::Ended(_))
     }
 
+    fn is_local(&self) -> bool {
+        self.auth_error().is_some_and(RetryHint::is_local)
+    }
+
     fn refused_young(age: Duration, refusals: u32) -> Self {
         <AuthError as RetryHint>::refused_young(age, refusals).into()
     }

@@ -111,7 +111,9 @@ impl TokenSource {
         // The async source's request, run on this thread: the store, the
         // fleet's lease and backoff, then the blocking client.
         trace::token_source(&self.requester.shared.credentials)
-            .in_scope(|| cache::get_blocking(&self.core, move || block_on(requester.request())))
+            .in_scope(|| {
+                cache::get_blocking(&self.core, move |need| block_on(requester.request(need)))
+            })
             .map_err(TokenError::from)
     }
 

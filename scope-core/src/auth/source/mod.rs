@@ -14,7 +14,9 @@ mod token_source;
 pub use memory_store::MemoryStore;
 #[cfg(feature = "redis")]
 pub use redis::{RedisStore, RedisStoreBuilder};
-pub use store::{FleetBackoff, Lease, StoreError, StoreFuture, TokenStore};
+pub use store::{
+    BudgetAnswer, BudgetTake, FleetBackoff, Lease, StoreError, StoreFuture, TokenStore,
+};
 pub use stored_token::StoredToken;
 pub(crate) use token_source::check_backoff;
 pub use token_source::{

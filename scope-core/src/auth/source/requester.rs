@@ -15,6 +15,7 @@ use std::time::{Duration, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
 
+use crate::auth::budget::Need;
 use crate::auth::cache::{self, Core, Policy, RetryHint};
 use crate::auth::client::Flavour;
 use crate::auth::trace::{self, secs};
@@ -358,7 +359,7 @@ impl<C: Flavour, R: Renewal> Requester<C, R> {
     /// A token from the store, or from one request for the whole fleet
     /// sharing it: the lease holder asks, the others wait for its token. When
     /// the store fails, or has no leases, this process asks on its own.
-    pub(crate) async fn request(&self) -> Result<Token, R::Error> {
+    pub(crate) async fn request(&self, need: Need) -> Result<Token, R::Error> {
         let skip = self.skip_store.swap(false, Ordering::AcqRel);
         let mut read = self.read().await;
         if !skip && let Some(token) = self.accept_read(&read) {
@@ -380,14 +381,24 @@ impl<C: Flavour, R: Renewal> Requester<C, R> {
             match self.noted(self.store().acquire_lease(&self.key, holder).await) {
                 Ok(Lease::Granted) => {
                     trace::debug!("lease taken: this process asks for the fleet");
-                    // The previous holder may have saved its token and
-                    // released the lease since the store was last read.
+                    // The previous holder may have saved its token, or
+                    // recorded a failure (a 429), and released the lease
+                    // since the store was last read: it writes both before
+                    // it releases, so both are read again now.
                     read = self.read().await;
                     if let Some(token) = self.accept_read(&read) {
                         self.release_lease().await;
                         return Ok(token);
                     }
-                    return self.request_for_the_fleet(failures, &read).await;
+                    let failures = match self.read_fleet_backoff().await {
+                        Ok(backoff) => backoff.map_or(failures, |backoff| backoff.failures()),
+                        Err(Refusal::Backoff(error)) => {
+                            self.release_lease().await;
+                            return Err(error.into());
+                        }
+                        Err(Refusal::StoreFailed) => failures,
+                    };
+                    return self.request_for_the_fleet(failures, &read, need).await;
                 }
                 Ok(Lease::HeldElsewhere) => {
                     trace::debug!("lease held elsewhere: waiting for its token");
@@ -422,7 +433,7 @@ impl<C: Flavour, R: Renewal> Requester<C, R> {
         } else if let Some(error) = self.remembered_fleet_backoff() {
             return Err(error.into());
         }
-        self.ask(&read).await.result
+        self.ask(&read, need).await.result
     }
 
     async fn release_lease(&self) {
@@ -435,8 +446,13 @@ impl<C: Flavour, R: Renewal> Requester<C, R> {
 
     /// As the lease holder: asks, saves the token (which wakes the waiters),
     /// records a failure as a fleet-wide backoff, and releases the lease.
-    async fn request_for_the_fleet(&self, failures: u32, read: &Read) -> Result<Token, R::Error> {
-        let asked = self.ask(read).await;
+    async fn request_for_the_fleet(
+        &self,
+        failures: u32,
+        read: &Read,
+        need: Need,
+    ) -> Result<Token, R::Error> {
+        let asked = self.ask(read, need).await;
         match &asked.result {
             Ok(_) if failures > 0 => {
                 let cleared = self.store().set_fleet_backoff(&self.key, None).await;
@@ -459,7 +475,7 @@ impl<C: Flavour, R: Renewal> Requester<C, R> {
     /// One request, with the grant the stored record (or the last one seen,
     /// while the store fails) gives; a granted token is saved, a refusal
     /// cleans the store up.
-    async fn ask(&self, read: &Read) -> Asked<R::Error> {
+    async fn ask(&self, read: &Read, need: Need) -> Asked<R::Error> {
         let asked_with = self.asking_with(read);
         let grant = match self
             .renewal
@@ -475,8 +491,18 @@ impl<C: Flavour, R: Renewal> Requester<C, R> {
         };
         let asked_with = asked_with.ok().flatten();
         let shared = &self.shared;
-        let answer = shared.client.token_with(&shared.credentials, &grant).await;
+        let answer = shared
+            .client
+            .token_with(&shared.credentials, &grant, need)
+            .await;
         let result = match answer {
+            // Nothing was sent: the budget is fleet-wide already, no backoff to record.
+            Err(error @ AuthError::BudgetSpent { .. }) => {
+                return Asked {
+                    result: Err(error.into()),
+                    sent: false,
+                };
+            }
             Ok(token) => {
                 let (token, record) = self.renewal.granted(token, asked_with.as_ref());
                 self.save(record).await;

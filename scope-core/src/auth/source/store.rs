@@ -199,6 +199,202 @@ pub trait TokenStore: Send + Sync + 'static {
         let _ = (key, backoff);
         Box::pin(std::future::ready(Ok(())))
     }
+
+    /// Takes a place in a fleet-wide budget of token requests for the
+    /// request `take.place`, if fewer than `take.ceiling` places are taken and
+    /// no pause lasts (or, with `take.peek`, only says how many are). A place
+    /// is held until one window after the longest the request may take
+    /// (`take.hold`), or after its end once
+    /// [`release_budget_place`](TokenStore::release_budget_place) says so. A
+    /// store shared between processes does it in one step. The default, for
+    /// stores kept in one process, is [`BudgetAnswer::Unsupported`]: the
+    /// budget counts in its process.
+    ///
+    /// ```
+    /// use scope_core::auth::{BudgetAnswer, BudgetTake, MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// let take = BudgetTake::new("eu-nat-1", std::time::Duration::from_secs(60), 30, "me-1");
+    /// assert_eq!(MemoryStore::new().take_from_budget(&take).await?, BudgetAnswer::Unsupported);
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn take_from_budget<'a>(&'a self, take: &'a BudgetTake) -> StoreFuture<'a, BudgetAnswer> {
+        let _ = take;
+        Box::pin(std::future::ready(Ok(BudgetAnswer::Unsupported)))
+    }
+
+    /// The request of place `place` in the budget `name` is over (answered
+    /// or failed): its place frees one `window` from now. The default does
+    /// nothing.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// MemoryStore::new().release_budget_place("eu-nat-1", "me-1", Duration::from_secs(60)).await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn release_budget_place<'a>(
+        &'a self,
+        name: &'a str,
+        place: &'a str,
+        window: Duration,
+    ) -> StoreFuture<'a, ()> {
+        let _ = (name, place, window);
+        Box::pin(std::future::ready(Ok(())))
+    }
+
+    /// Pauses the budget `name` for `pause` (a 429 came back): no request is
+    /// let through before it ends; a longer pause already set stays. The
+    /// default does nothing.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use scope_core::auth::{MemoryStore, TokenStore};
+    ///
+    /// # async fn run() -> Result<(), scope_core::auth::StoreError> {
+    /// MemoryStore::new().pause_budget("eu-nat-1", Duration::from_secs(30)).await?;
+    /// # Ok(()) }
+    /// # tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(run()).unwrap();
+    /// ```
+    fn pause_budget<'a>(&'a self, name: &'a str, pause: Duration) -> StoreFuture<'a, ()> {
+        let _ = (name, pause);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// One request for a place in a fleet-wide budget of token requests kept in
+/// a store ([`TokenStore::take_from_budget`]), from a
+/// [`TokenBudget`](crate::auth::TokenBudget).
+///
+/// ```
+/// use std::time::Duration;
+/// use scope_core::auth::BudgetTake;
+///
+/// let take = BudgetTake::new("eu-nat-1", Duration::from_secs(60), 20, "4242-9f1c-7");
+/// assert_eq!(take.ceiling, 20);
+/// assert!(!take.peek);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BudgetTake {
+    /// The budget: the egress IP it counts (a name the user gave), or one
+    /// shopper's IP (hashed) under it.
+    pub name: String,
+    /// The sliding window.
+    pub window: Duration,
+    /// The request goes only if fewer than this many places are taken (the
+    /// limit, or less for requests that leave some to the more urgent).
+    pub ceiling: u32,
+    /// Names the place (unique: the process, then a counter). Its first part,
+    /// up to the last `-`, names the process: the store counts the processes
+    /// sharing the budget, so each knows its share should the store fail.
+    pub place: String,
+    /// The longest the request may take: its place is held for this long and
+    /// a window, unless released sooner.
+    pub hold: Duration,
+    /// Take nothing: only say how many places are taken.
+    pub peek: bool,
+}
+
+impl BudgetTake {
+    /// A request for a place, held up to 30 s and a window.
+    ///
+    /// ```
+    /// let take = scope_core::auth::BudgetTake::new("egress", std::time::Duration::from_secs(3), 30, "me-1");
+    /// assert_eq!(take.name, "egress");
+    /// ```
+    pub fn new(
+        name: impl Into<String>,
+        window: Duration,
+        ceiling: u32,
+        place: impl Into<String>,
+    ) -> BudgetTake {
+        BudgetTake {
+            name: name.into(),
+            window,
+            ceiling,
+            place: place.into(),
+            hold: Duration::from_secs(30),
+            peek: false,
+        }
+    }
+
+    /// The process that asks: the place's name up to its last `-`.
+    ///
+    /// ```
+    /// let take = scope_core::auth::BudgetTake::new("egress", std::time::Duration::from_secs(3), 30, "4242-9f1c-7");
+    /// assert_eq!(take.holder(), "4242-9f1c");
+    /// ```
+    pub fn holder(&self) -> &str {
+        self.place
+            .rsplit_once('-')
+            .map_or(self.place.as_str(), |(holder, _)| holder)
+    }
+
+    /// The same request, held up to `hold` and a window.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let take = scope_core::auth::BudgetTake::new("egress", Duration::from_secs(3), 30, "me-1").holding(Duration::from_secs(5));
+    /// assert_eq!(take.hold, Duration::from_secs(5));
+    /// ```
+    pub fn holding(mut self, hold: Duration) -> BudgetTake {
+        self.hold = hold;
+        self
+    }
+
+    /// The same request, only reading.
+    ///
+    /// ```
+    /// let take = scope_core::auth::BudgetTake::new("egress", std::time::Duration::from_secs(3), 30, "me-1").peeking();
+    /// assert!(take.peek);
+    /// ```
+    pub fn peeking(mut self) -> BudgetTake {
+        self.peek = true;
+        self
+    }
+}
+
+/// What [`TokenStore::take_from_budget`] answered.
+///
+/// ```
+/// use scope_core::auth::BudgetAnswer;
+///
+/// let answer = BudgetAnswer::Taken { used: 3, processes: 2 };
+/// assert_ne!(answer, BudgetAnswer::Unsupported);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum BudgetAnswer {
+    /// The request may go (with a peek: nothing was taken); `used` counts the
+    /// places taken with it, `processes` those that shared the budget in the
+    /// window.
+    Taken {
+        /// The requests in the window.
+        used: u32,
+        /// The processes seen in the window.
+        processes: u32,
+    },
+    /// The window is full up to the ceiling: a place frees after `retry_after`.
+    Full {
+        /// The requests in the window.
+        used: u32,
+        /// The processes seen in the window.
+        processes: u32,
+        /// How long until a place frees.
+        retry_after: Duration,
+    },
+    /// A 429 paused the budget: nothing goes before `retry_after` ends.
+    Paused {
+        /// How long the pause still lasts.
+        retry_after: Duration,
+    },
+    /// The store keeps no budgets: the budget counts in its process.
+    Unsupported,
 }
 
 /// A shared store is a store: every method goes to the one behind the `Arc`
@@ -248,6 +444,20 @@ impl<T: TokenStore + ?Sized> TokenStore for Arc<T> {
         backoff: Option<FleetBackoff>,
     ) -> StoreFuture<'a, ()> {
         (**self).set_fleet_backoff(key, backoff)
+    }
+    fn take_from_budget<'a>(&'a self, take: &'a BudgetTake) -> StoreFuture<'a, BudgetAnswer> {
+        (**self).take_from_budget(take)
+    }
+    fn release_budget_place<'a>(
+        &'a self,
+        name: &'a str,
+        place: &'a str,
+        window: Duration,
+    ) -> StoreFuture<'a, ()> {
+        (**self).release_budget_place(name, place, window)
+    }
+    fn pause_budget<'a>(&'a self, name: &'a str, pause: Duration) -> StoreFuture<'a, ()> {
+        (**self).pause_budget(name, pause)
     }
 }
 

@@ -172,9 +172,9 @@ impl TokenSource {
 
     async fn renew(&self) -> Result<Arc<Token>, TokenError> {
         let requester = &self.requester;
-        let request = || {
+        let request = |need| {
             let requester = Arc::clone(requester);
-            async move { requester.request().await }
+            async move { requester.request(need).await }
         };
         let span = trace::token_source(&requester.shared.credentials);
         trace::in_span(cache::get(&self.core, request), span)
@@ -595,6 +595,10 @@ impl RetryHint for AuthError {
 
     fn refused_young(age: Duration, refusals: u32) -> Self {
         AuthError::TokenRefused { age, refusals }
+    }
+
+    fn is_local(&self) -> bool {
+        matches!(self, AuthError::BudgetSpent { .. })
     }
 
     fn lifetime_too_short(lifetime: Duration) -> Self {

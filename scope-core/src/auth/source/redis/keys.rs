@@ -64,16 +64,21 @@ impl Keys {
         self.name("landed", key)
     }
 
-    /// Room for a fleet-wide rate budget per egress IP (the auth server's
-    /// limit is per IP, whatever the credential): kept under the prefix in a
-    /// slot of its own, tagged by the egress name.
-    #[allow(dead_code)]
-    pub(super) fn budget(&self, egress: &str) -> String {
-        format!(
-            "{}{{egress-{:016x}}}:budget:{egress}",
+    /// The fleet-wide budget of token requests `name` (an egress IP's, or a
+    /// shopper IP's under it: the auth server's limit is per IP, whatever the
+    /// credential): its places, the processes sharing it and its pause, kept
+    /// under the prefix in one slot of their own, tagged by the name.
+    pub(super) fn budget(&self, name: &str) -> [String; 3] {
+        let base = format!(
+            "{}{{budget-{:016x}}}:budget:{name}",
             self.prefix,
-            fnv1a(egress)
-        )
+            fnv1a(name)
+        );
+        [
+            format!("{base}:places"),
+            format!("{base}:processes"),
+            format!("{base}:pause"),
+        ]
     }
 }
 
@@ -91,6 +96,18 @@ mod tests {
             return &name[open + 1..open + 1 + close];
         }
         name
+    }
+
+    #[test]
+    fn a_budgets_keys_share_a_slot_of_their_own() {
+        let keys = Keys::new("scope-core:".into());
+        let names = keys.budget("eu-nat-1");
+        let tag = hashed(&names[0]);
+        assert!(tag.starts_with("budget-"), "{tag}");
+        for name in &names {
+            assert_eq!(hashed(name), tag, "{name}");
+        }
+        assert_ne!(hashed(&keys.budget("eu-nat-2")[0]), tag);
     }
 
     #[test]
@@ -125,8 +142,8 @@ mod tests {
     fn the_tag_is_stable_and_the_budget_has_a_slot_of_its_own() {
         let keys = Keys::new("p:".into());
         assert_eq!(keys.token("k"), "p:{af63e64c8601fd8a}:token:k");
-        let budget = keys.budget("eu-nat-1");
-        assert!(budget.starts_with("p:{egress-"), "{budget}");
-        assert_ne!(hashed(&budget), hashed(&keys.token("eu-nat-1")));
+        let [places, ..] = keys.budget("eu-nat-1");
+        assert!(places.starts_with("p:{budget-"), "{places}");
+        assert_ne!(hashed(&places), hashed(&keys.token("eu-nat-1")));
     }
 }

@@ -41,7 +41,7 @@ const DEFAULT_POLL: Duration = Duration::from_millis(200);
 
 /// The commands the store sends, on every topology: see
 /// [`RedisStore::ACL_COMMANDS`].
-const ACL_COMMANDS: &str = "-@all +get +set +del +pttl +type +eval +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +role +cluster|slots +asking +ping";
+const ACL_COMMANDS: &str = "-@all +get +set +del +pttl +type +eval +publish +subscribe +unsubscribe +spublish +ssubscribe +sunsubscribe +role +cluster|slots +asking +ping +time +zadd +zcard +zrange +zremrangebyscore +zscore +pexpire";
 
 /// A [`TokenStore`](crate::auth::TokenStore) in Redis, shared by every
 /// process that uses the same Redis and prefix.

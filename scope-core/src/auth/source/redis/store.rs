@@ -13,7 +13,9 @@ use super::connection::{Conn, Link};
 use super::scripts;
 use super::subscriber::Channel;
 use crate::auth::trace;
-use crate::auth::{FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore};
+use crate::auth::{
+    BudgetAnswer, BudgetTake, FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore,
+};
 
 /// The version written before every stored value. A value with any other
 /// version (a future format, an old one) is read as absent.
@@ -429,6 +431,76 @@ impl TokenStore for RedisStore {
                 }
                 _ => self.delete(&backoff_key).await,
             }
+        })
+    }
+
+    fn take_from_budget<'a>(&'a self, take: &'a BudgetTake) -> StoreFuture<'a, BudgetAnswer> {
+        Box::pin(async move {
+            let keys = self.inner.keys.budget(&take.name);
+            let (mut conn, generation) = self.conn()?;
+            let recheck = u64::try_from(crate::auth::budget::RECHECK.as_millis()).unwrap_or(50);
+            let command = scripts::take_budget(&keys, take, recheck);
+            let (status, used, processes, wait, repaired): (i64, i64, i64, i64, i64) = self
+                .call(
+                    generation,
+                    "taking a place in the token budget failed",
+                    command.query_async(&mut conn),
+                )
+                .await?;
+            if repaired == 1 {
+                self.unreadable("budget", &keys[0]);
+            }
+            let count = |n: i64| u32::try_from(n).unwrap_or(0);
+            let wait = Duration::from_millis(u64::try_from(wait).unwrap_or(1));
+            Ok(match status {
+                1 => BudgetAnswer::Taken {
+                    used: count(used),
+                    processes: count(processes),
+                },
+                2 => BudgetAnswer::Paused { retry_after: wait },
+                _ => BudgetAnswer::Full {
+                    used: count(used),
+                    processes: count(processes),
+                    retry_after: wait,
+                },
+            })
+        })
+    }
+
+    fn release_budget_place<'a>(
+        &'a self,
+        name: &'a str,
+        place: &'a str,
+        window: Duration,
+    ) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let [places, ..] = self.inner.keys.budget(name);
+            let (mut conn, generation) = self.conn()?;
+            let command = scripts::release_budget_place(&places, place, window);
+            let _: i64 = self
+                .call(
+                    generation,
+                    "freeing a place in the token budget failed",
+                    command.query_async(&mut conn),
+                )
+                .await?;
+            Ok(())
+        })
+    }
+
+    fn pause_budget<'a>(&'a self, name: &'a str, pause: Duration) -> StoreFuture<'a, ()> {
+        Box::pin(async move {
+            let [_, _, pause_key] = self.inner.keys.budget(name);
+            let (mut conn, generation) = self.conn()?;
+            let command = scripts::pause_budget(&pause_key, pause);
+            let _: i64 = self
+                .call(
+                    generation,
+                    "pausing the token budget failed",
+                    command.query_async(&mut conn),
+                )
+                .await?;
+            Ok(())
         })
     }
 }
