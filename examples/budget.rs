@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use scope_core::auth::{AuthClient, Credentials, TokenBudget, TokenSource};
 use scope_tests::budget_worker::{self, CLIENT_SECRET};
-use scope_tests::fleet::{Fleet, Settings, Worker};
+use scope_tests::fleet::Settings;
 use scope_tests::{AuthServer, RedisServer};
 
 const LIMIT: u32 = 30;
@@ -54,12 +54,7 @@ fn main() {
 /// The stand-in, limiting token requests to 30 per 3 s, with `credentials`
 /// integrations.
 fn stand_in(credentials: usize) -> AuthServer {
-    let server = AuthServer::start();
-    server.rate_limit(LIMIT as usize, WINDOW);
-    for n in 0..credentials {
-        server.add_integration(&format!("budget-{n}"), CLIENT_SECRET);
-    }
-    server
+    budget_worker::limited_stand_in(credentials, LIMIT as usize, WINDOW)
 }
 
 /// `credentials` sources of one client in this process, all asking at once,
@@ -75,30 +70,17 @@ async fn in_process(server: &AuthServer, credentials: usize, with_budget: bool) 
         builder = builder.budget(budget);
     }
     let client = builder.build().expect("a client");
-    let started = Instant::now();
-    let tasks: Vec<_> = (0..credentials)
+    let sources: Vec<TokenSource> = (0..credentials)
         .map(|n| {
-            let source = TokenSource::new(
+            TokenSource::new(
                 client.clone(),
                 Credentials::integration(format!("budget-{n}"), CLIENT_SECRET, None),
-            );
-            tokio::spawn(async move {
-                loop {
-                    match source.token().await {
-                        Ok(_) => return,
-                        Err(err) => {
-                            let wait = err.retry_in().unwrap_or(Duration::from_millis(50));
-                            tokio::time::sleep(wait.max(Duration::from_millis(5))).await;
-                        }
-                    }
-                }
-            })
+            )
         })
         .collect();
-    for task in tasks {
-        task.await.expect("a task");
-    }
-    started.elapsed()
+    budget_worker::every_token(&sources)
+        .await
+        .expect("every token within a minute")
 }
 
 /// `processes` workers (this program) sharing `credentials` round-robin,
@@ -111,23 +93,11 @@ fn across_processes(
 ) -> (usize, Duration) {
     let server = stand_in(credentials);
     let exe = std::env::current_exe().expect("this program");
-    let workers = (0..processes)
-        .map(|worker| {
-            let clients: Vec<String> = (worker..credentials)
-                .step_by(processes)
-                .map(|n| format!("budget-{n}"))
-                .collect();
-            let mut settings = Settings::new(server.base_url(), Some(redis.url()), 1);
-            settings.prefix = format!("budget-measure-{processes}-{credentials}-{with_budget}:");
-            settings.budget = with_budget.then_some((LIMIT, WINDOW));
-            settings.env = vec![
-                ("BUDGET_WORKER".into(), "1".into()),
-                ("FLEET_CLIENTS".into(), clients.join(",")),
-            ];
-            Worker::spawn(&exe, &settings)
-        })
-        .collect();
-    let mut fleet = Fleet { workers };
+    let mut settings = Settings::new(server.base_url(), Some(redis.url()), 1);
+    settings.prefix = format!("budget-measure-{processes}-{credentials}-{with_budget}:");
+    settings.budget = with_budget.then_some((LIMIT, WINDOW));
+    settings.env = vec![("BUDGET_WORKER".into(), "1".into())];
+    let mut fleet = budget_worker::spawn_fleet(&exe, &settings, processes, credentials);
     let started = Instant::now();
     for answer in fleet.all("tokens") {
         assert!(answer.starts_with("ok "), "{answer}");

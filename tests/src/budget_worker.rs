@@ -7,12 +7,15 @@
 //! gets its token at once, waiting out what the budget says: `ok n=… took_ms=…`,
 //! or `err …`), `once` (the first source asks once: `ok` or `err …`) and `quit`.
 
-use std::io::BufRead;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use scope_core::auth::{Credentials, TokenSource};
 
-use crate::fleet::{client_from_env, store_from_env};
+use crate::AuthServer;
+use crate::fleet::{
+    Fleet, Settings, Worker, client_from_env, run_worker, serve_commands, store_from_env,
+};
 
 /// The secret of every integration of the budget's tests.
 pub const CLIENT_SECRET: &str = "budget-s3cret";
@@ -23,12 +26,7 @@ pub const CLIENT_SECRET: &str = "budget-s3cret";
 ///
 /// When its settings are missing or the runtime cannot start.
 pub fn budget_worker_main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .expect("start the worker's runtime");
-    runtime.block_on(worker());
+    run_worker(worker());
 }
 
 async fn worker() {
@@ -49,33 +47,36 @@ async fn worker() {
             .expect("a source")
         })
         .collect();
-    let stdin = std::io::stdin();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let read = tokio::task::block_in_place(|| stdin.lock().read_line(&mut line));
-        if !matches!(read, Ok(n) if n > 0) {
-            return;
-        }
-        let answer = match line.trim() {
-            "tokens" => every_token(&sources).await,
-            "once" => match sources.first().map(TokenSource::token) {
-                Some(asked) => match asked.await {
-                    Ok(_) => "ok".to_owned(),
+    serve_commands(|command| {
+        let sources = &sources;
+        async move {
+            match command.as_str() {
+                "tokens" => match every_token(sources).await {
+                    Ok(took) => format!("ok n={} took_ms={}", sources.len(), took.as_millis()),
                     Err(err) => format!("err {err}"),
                 },
-                None => "err no source".to_owned(),
-            },
-            "quit" => return,
-            other => format!("err unknown command {other:?}"),
-        };
-        println!("{answer}");
-    }
+                "once" => match sources.first() {
+                    Some(source) => match source.token().await {
+                        Ok(_) => "ok".to_owned(),
+                        Err(err) => format!("err {err}"),
+                    },
+                    None => "err no source".to_owned(),
+                },
+                other => format!("err unknown command {other:?}"),
+            }
+        }
+    })
+    .await;
 }
 
 /// Every source's token, asked at once; each waits out the budget's and the
-/// backoff's "retry in" for up to a minute, as a service would.
-async fn every_token(sources: &[TokenSource]) -> String {
+/// backoff's "retry in" for up to a minute, as a service would: the time until
+/// every token arrived, or the first error.
+///
+/// # Errors
+///
+/// The first error a source still gave after a minute.
+pub async fn every_token(sources: &[TokenSource]) -> Result<Duration, String> {
     let started = Instant::now();
     let tasks: Vec<_> = sources
         .iter()
@@ -97,15 +98,37 @@ async fn every_token(sources: &[TokenSource]) -> String {
         })
         .collect();
     for task in tasks {
-        match task.await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => return format!("err {err}"),
-            Err(err) => return format!("err task failed: {err}"),
-        }
+        task.await.map_err(|err| format!("task failed: {err}"))??;
     }
-    format!(
-        "ok n={} took_ms={}",
-        sources.len(),
-        started.elapsed().as_millis()
-    )
+    Ok(started.elapsed())
+}
+
+/// The stand-in with its rate limit (`limit` per `window`) and `credentials`
+/// integrations named `budget-{n}`, secret [`CLIENT_SECRET`].
+pub fn limited_stand_in(credentials: usize, limit: usize, window: Duration) -> AuthServer {
+    let server = AuthServer::start();
+    server.rate_limit(limit, window);
+    for n in 0..credentials {
+        server.add_integration(&format!("budget-{n}"), CLIENT_SECRET);
+    }
+    server
+}
+
+/// `processes` workers (`exe`) sharing the `credentials` integrations of
+/// [`limited_stand_in`] round-robin, with `settings` (a budget, a prefix).
+pub fn spawn_fleet(exe: &Path, settings: &Settings, processes: usize, credentials: usize) -> Fleet {
+    let workers = (0..processes)
+        .map(|worker| {
+            let clients: Vec<String> = (worker..credentials)
+                .step_by(processes)
+                .map(|n| format!("budget-{n}"))
+                .collect();
+            let mut settings = settings.clone();
+            settings
+                .env
+                .push(("FLEET_CLIENTS".into(), clients.join(",")));
+            Worker::spawn(exe, &settings)
+        })
+        .collect();
+    Fleet { workers }
 }

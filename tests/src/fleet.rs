@@ -9,6 +9,7 @@
 //! or `err ` and never hold a token: only a short fingerprint of it.
 
 use std::collections::HashSet;
+use std::future::Future;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -410,11 +411,11 @@ pub fn fingerprints(answers: &[String]) -> HashSet<String> {
         .collect()
 }
 
-fn env(name: &str) -> Option<String> {
+pub(crate) fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-fn env_ms(name: &str, default: u64) -> Duration {
+pub(crate) fn env_ms(name: &str, default: u64) -> Duration {
     Duration::from_millis(
         env(name)
             .and_then(|value| value.parse().ok())
@@ -433,12 +434,40 @@ pub fn is_worker() -> bool {
 ///
 /// When its settings are missing or the runtime cannot start.
 pub fn worker_main() {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    run_worker(worker());
+}
+
+/// Runs a worker process's `main` on a runtime of two threads.
+///
+/// # Panics
+///
+/// When the runtime cannot start.
+pub(crate) fn run_worker(main: impl Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .expect("start the worker's runtime");
-    runtime.block_on(worker());
+        .expect("start the worker's runtime")
+        .block_on(main);
+}
+
+/// Reads commands from standard input, one a line, until `quit` or its end,
+/// and prints the line `answer` gives each.
+pub(crate) async fn serve_commands<F, Fut>(mut answer: F)
+where
+    F: FnMut(String) -> Fut,
+    Fut: Future<Output = String>,
+{
+    let stdin = std::io::stdin();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let read = tokio::task::block_in_place(|| stdin.lock().read_line(&mut line));
+        if !matches!(read, Ok(n) if n > 0) || line.trim() == "quit" {
+            return;
+        }
+        println!("{}", answer(line.trim().to_owned()).await);
+    }
 }
 
 async fn worker() {
@@ -457,35 +486,30 @@ async fn worker() {
     .build()
     .expect("build the source");
     let current: Arc<Mutex<Vec<Arc<Token>>>> = Arc::default();
-    let stdin = std::io::stdin();
-    let mut line = String::new();
-    loop {
-        line.clear();
-        let read = tokio::task::block_in_place(|| stdin.lock().read_line(&mut line));
-        if !matches!(read, Ok(n) if n > 0) {
-            return;
-        }
-        let answer = match line.trim() {
-            "token" => all_tasks(&tokens, &current, tasks, false).await,
-            "invalidate" => all_tasks(&tokens, &current, tasks, true).await,
-            "wait-store" => {
-                let deadline = Instant::now() + Duration::from_secs(20);
-                loop {
-                    let error = match store.get(tokens.store_key()).await {
-                        Ok(_) => break "ok store".to_owned(),
-                        Err(err) => err,
-                    };
-                    if Instant::now() > deadline {
-                        break format!("err the store did not answer within 20 s: {error}");
+    serve_commands(|command| {
+        let (tokens, store, current) = (&tokens, &store, &current);
+        async move {
+            match command.as_str() {
+                "token" => all_tasks(tokens, current, tasks, false).await,
+                "invalidate" => all_tasks(tokens, current, tasks, true).await,
+                "wait-store" => {
+                    let deadline = Instant::now() + Duration::from_secs(20);
+                    loop {
+                        let error = match store.get(tokens.store_key()).await {
+                            Ok(_) => break "ok store".to_owned(),
+                            Err(err) => err,
+                        };
+                        if Instant::now() > deadline {
+                            break format!("err the store did not answer within 20 s: {error}");
+                        }
+                        tokio::time::sleep(Duration::from_millis(50)).await;
                     }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
                 }
+                other => format!("err unknown command {other:?}"),
             }
-            "quit" => return,
-            other => format!("err unknown command {other:?}"),
-        };
-        println!("{answer}");
-    }
+        }
+    })
+    .await;
 }
 
 /// The store of a worker: the Redis of `FLEET_REDIS_*` (each failed call

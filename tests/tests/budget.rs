@@ -54,28 +54,9 @@ fn sources(server: &AuthServer, client: &AuthClient, count: usize) -> Vec<TokenS
 /// Every source's token, all asked at once; each caller waits out the
 /// errors that say when to retry, as a service would.
 async fn all_tokens(sources: &[TokenSource]) {
-    let tasks: Vec<_> = sources
-        .iter()
-        .cloned()
-        .map(|source| {
-            tokio::spawn(async move {
-                let deadline = Instant::now() + Duration::from_secs(30);
-                loop {
-                    match source.token().await {
-                        Ok(_) => return,
-                        Err(err) if Instant::now() < deadline => {
-                            let wait = err.retry_in().unwrap_or(Duration::from_millis(50));
-                            tokio::time::sleep(wait.max(Duration::from_millis(5))).await;
-                        }
-                        Err(err) => panic!("{err}"),
-                    }
-                }
-            })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap();
-    }
+    scope_tests::budget_worker::every_token(sources)
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

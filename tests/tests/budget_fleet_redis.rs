@@ -7,7 +7,7 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use scope_tests::budget_worker::CLIENT_SECRET;
+use scope_tests::budget_worker::{limited_stand_in, spawn_fleet};
 use scope_tests::fleet::{Fleet, Settings};
 use scope_tests::{AuthServer, Misbehaviour, RedisServer};
 
@@ -18,33 +18,17 @@ fn worker_exe() -> &'static Path {
     Path::new(env!("CARGO_BIN_EXE_budget_worker"))
 }
 
-/// The stand-in with `credentials` integrations, limiting token requests.
 fn stand_in(credentials: usize) -> AuthServer {
-    let server = AuthServer::start();
-    server.rate_limit(LIMIT as usize, WINDOW);
-    for n in 0..credentials {
-        server.add_integration(&format!("budget-{n}"), CLIENT_SECRET);
-    }
-    server
+    limited_stand_in(credentials, LIMIT as usize, WINDOW)
 }
 
 /// `processes` workers sharing `credentials` integrations round-robin, and
 /// a budget in `redis`.
 fn fleet(server: &AuthServer, redis: &RedisServer, processes: usize, credentials: usize) -> Fleet {
-    let workers = (0..processes)
-        .map(|worker| {
-            let clients: Vec<String> = (worker..credentials)
-                .step_by(processes)
-                .map(|n| format!("budget-{n}"))
-                .collect();
-            let mut settings = Settings::new(server.base_url(), Some(redis.url()), 1);
-            settings.prefix = "budget-test:".into();
-            settings.budget = Some((LIMIT, WINDOW));
-            settings.env = vec![("FLEET_CLIENTS".into(), clients.join(","))];
-            scope_tests::fleet::Worker::spawn(worker_exe(), &settings)
-        })
-        .collect();
-    Fleet { workers }
+    let mut settings = Settings::new(server.base_url(), Some(redis.url()), 1);
+    settings.prefix = "budget-test:".into();
+    settings.budget = Some((LIMIT, WINDOW));
+    spawn_fleet(worker_exe(), &settings, processes, credentials)
 }
 
 fn all_ok(answers: &[String]) {
