@@ -63,7 +63,10 @@ pub trait TokenProvider: Send + Sync {
     /// if it is still the token this provider serves, so the next
     /// [`token`](TokenProvider::token) gives another. A token already replaced
     /// is left alone, so many tasks reporting the same rejection cause one
-    /// renewal, not one each.
+    /// renewal, not one each. The library's providers also count young
+    /// tokens refused in a row into their backoff, so an API that refuses
+    /// every token costs a bounded number of token requests (see
+    /// [`TokenSource::invalidate_token`]).
     fn invalidate_token<'a>(&'a self, rejected: &'a Token) -> ProviderFuture<'a, ()>;
 }
 

@@ -210,6 +210,15 @@ impl TokenSource {
     /// that has already been replaced is left alone, so many tasks rejecting
     /// the same old token cost one renewal, not one each.
     ///
+    /// The renewal is at once, unless the refused token was young (issued
+    /// less than the largest backoff step ago) and not the first young one
+    /// refused in a row: then the next request waits a backoff step (0.5–1 s,
+    /// 1–2 s, … 30–60 s by default), here and, through the store, in the
+    /// fleet, and [`token`](TokenSource::token) fails meanwhile with
+    /// [`AuthError::TokenRefused`]. A Core API that refuses every token thus
+    /// costs at most about 8 token requests in its first minute and 2 a
+    /// minute after, not one per request.
+    ///
     /// # Errors
     ///
     /// When the store fails to read or remove its copy. The source will not
