@@ -2,9 +2,11 @@
 //! on a free loopback port) and a fleet of worker processes against the
 //! stand-in: one token request per renewal for the whole fleet.
 
-use std::path::Path;
+mod fleet_common;
+
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use fleet_common::{all_ok, stand_in, worker_exe};
 use redis::AsyncCommands;
 use scope_core::auth::{
     AuthClient, Credentials, ExposeSecret, FleetBackoff, Lease, RedisStore, SecretString,
@@ -13,26 +15,7 @@ use scope_core::auth::{
 use scope_tests::fleet::{
     CLIENT_ID, CLIENT_SECRET, Fleet, RedisTarget, Settings, Worker, fingerprints,
 };
-use scope_tests::{AuthServer, Misbehaviour, RedisServer};
-
-fn worker_exe() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_fleet_worker"))
-}
-
-fn stand_in() -> AuthServer {
-    let server = AuthServer::start();
-    server.add_integration(CLIENT_ID, CLIENT_SECRET);
-    server
-}
-
-fn all_ok(answers: &[String]) {
-    for answer in answers {
-        assert!(
-            answer.starts_with("ok ") && answer.contains("distinct=1 valid=true"),
-            "{answer:?} in {answers:?}"
-        );
-    }
-}
+use scope_tests::{Misbehaviour, RedisServer};
 
 fn wait_until(what: &str, limit: Duration, done: impl Fn() -> bool) {
     let deadline = Instant::now() + limit;
@@ -202,11 +185,7 @@ fn with_redis_wiped_mid_run_tokens_keep_coming_and_the_next_renewal_is_still_one
         .build()
         .unwrap();
     runtime.block_on(async {
-        let mut raw = redis::Client::open(redis.url())
-            .unwrap()
-            .get_multiplexed_async_connection()
-            .await
-            .unwrap();
+        let mut raw = fleet_common::raw(&redis).await;
         redis::cmd("FLUSHALL")
             .query_async::<()>(&mut raw)
             .await
@@ -296,11 +275,7 @@ async fn tokens_are_kept_versioned_with_their_life_as_expiry_under_the_prefix() 
         .put("k", stored("abc", Duration::from_secs(100)))
         .await
         .unwrap();
-    let mut raw = redis::Client::open(redis.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut raw = fleet_common::raw(&redis).await;
     let value: String = raw.get(store.token_key("k")).await.unwrap();
     assert!(value.starts_with("scope-core:v1 "), "{value}");
     let ttl: i64 = raw.pttl(store.token_key("k")).await.unwrap();
@@ -372,11 +347,7 @@ async fn a_session_is_kept_past_its_access_token_for_as_long_as_its_record_says(
         StoredToken::from_token(&expired).keep_until(SystemTime::now() + Duration::from_secs(3600));
     store.put("session", record).await.unwrap();
 
-    let mut raw = redis::Client::open(redis.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut raw = fleet_common::raw(&redis).await;
     let ttl: i64 = raw.pttl(store.token_key("session")).await.unwrap();
     assert!((3_590_000..=3_600_000).contains(&ttl), "{ttl}");
     let back = store.get("session").await.unwrap().expect("kept");
@@ -389,11 +360,7 @@ async fn a_session_is_kept_past_its_access_token_for_as_long_as_its_record_says(
 async fn bad_data_in_redis_is_an_absent_token() {
     let redis = RedisServer::start();
     let store = store(&redis).await;
-    let mut raw = redis::Client::open(redis.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut raw = fleet_common::raw(&redis).await;
     let line = stored("abc", Duration::from_secs(100)).to_line();
     let expired = stored("abc", Duration::ZERO).to_line();
     let values = [
@@ -458,11 +425,7 @@ async fn bad_data_in_redis_is_an_absent_token() {
 async fn a_backoff_that_is_not_text_is_absent_not_a_store_failure() {
     let redis = RedisServer::start();
     let store = store(&redis).await;
-    let mut raw = redis::Client::open(redis.url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut raw = fleet_common::raw(&redis).await;
     // Not UTF-8, and no expiry: read as a failure, it would send every
     // process of the fleet to the auth server at every renewal, forever.
     let _: () = raw
@@ -625,16 +588,7 @@ fn unreadable_values_under_every_key_are_absent_counted_and_cost_one_request_per
                 .connect(),
         )
         .unwrap();
-    let client = AuthClient::builder()
-        .base_url(server.base_url())
-        .build()
-        .unwrap();
-    let key = TokenSource::new(
-        client,
-        Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
-    )
-    .store_key()
-    .to_owned();
+    let key = fleet_common::fleet_key(&server);
     let mut admin = redis.admin();
     let not_text = vec![0xff_u8, 0xfe, 0x00];
     // Not text under the token and the backoff (no expiry), a list as the lease.

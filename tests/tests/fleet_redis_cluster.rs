@@ -4,10 +4,12 @@
 //! mid-renewal costs at most one request per process, then one per renewal
 //! once its replica took over.
 
-use std::path::Path;
+mod fleet_common;
+
 use std::time::Duration;
 
-use scope_core::auth::{AuthClient, Credentials, RedisStore, TokenSource};
+use fleet_common::{all_ok, worker_exe};
+use scope_core::auth::RedisStore;
 use scope_tests::fleet::{CLIENT_ID, CLIENT_SECRET, Fleet, RedisTarget, Settings, fingerprints};
 use scope_tests::{AuthServer, Misbehaviour, RedisCluster, wait_for};
 
@@ -15,19 +17,6 @@ const USER: &str = "fleet-user";
 const USER_PASSWORD: &str = "fleet-user-pa55";
 const PREFIX: &str = "cluster-test:";
 const PROCESSES: usize = 16;
-
-fn worker_exe() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_fleet_worker"))
-}
-
-fn all_ok(answers: &[String]) {
-    for answer in answers {
-        assert!(
-            answer.starts_with("ok ") && answer.contains("distinct=1 valid=true"),
-            "{answer:?} in {answers:?}"
-        );
-    }
-}
 
 #[test]
 fn on_a_cluster_the_fleet_asks_once_and_rides_out_a_primary_failover() {
@@ -50,16 +39,7 @@ fn on_a_cluster_the_fleet_asks_once_and_rides_out_a_primary_failover() {
     let store = runtime
         .block_on(target.builder().prefix(PREFIX).connect())
         .unwrap();
-    let client = AuthClient::builder()
-        .base_url(server.base_url())
-        .build()
-        .unwrap();
-    let key = TokenSource::new(
-        client,
-        Credentials::integration(CLIENT_ID, CLIENT_SECRET, None),
-    )
-    .store_key()
-    .to_owned();
+    let key = fleet_common::fleet_key(&server);
     let token_key = store.token_key(&key);
     drop(store);
     drop(runtime);

@@ -4,11 +4,13 @@
 //! process, and the store follows the new primary (one request per renewal
 //! again).
 
-use std::path::Path;
+mod fleet_common;
+
 use std::time::Duration;
 
+use fleet_common::{all_ok, worker_exe};
 use scope_core::auth::RedisStore;
-use scope_tests::fleet::{CLIENT_ID, CLIENT_SECRET, Fleet, RedisTarget, Settings, fingerprints};
+use scope_tests::fleet::{Fleet, RedisTarget, Settings, fingerprints};
 use scope_tests::{AuthServer, Misbehaviour, PRIMARY_NAME, RedisSentinels, wait_for};
 
 const USER: &str = "fleet-user";
@@ -16,32 +18,25 @@ const USER_PASSWORD: &str = "fleet-user-pa55";
 const PREFIX: &str = "sentinel-test:";
 const PROCESSES: usize = 8;
 
-fn worker_exe() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_fleet_worker"))
-}
-
-fn all_ok(answers: &[String]) {
-    for answer in answers {
-        assert!(
-            answer.starts_with("ok ") && answer.contains("distinct=1 valid=true"),
-            "{answer:?} in {answers:?}"
-        );
+/// The stand-in, and the settings of a fleet of `tasks` tasks per process
+/// behind `set`'s sentinels as an ACL user with exactly the documented rules.
+fn fleet_behind(set: &RedisSentinels, tasks: usize) -> (AuthServer, Settings) {
+    for node in &set.nodes {
+        node.acl_user(USER, USER_PASSWORD, &RedisStore::acl_rules(PREFIX));
     }
+    let server = fleet_common::stand_in();
+    let mut target = RedisTarget::sentinel(set.sentinel_urls(), PRIMARY_NAME);
+    target.username = Some(USER.into());
+    target.password = Some(USER_PASSWORD.into());
+    let mut settings = Settings::on(server.base_url(), Some(target), tasks);
+    settings.prefix = PREFIX.into();
+    (server, settings)
 }
 
 #[test]
 fn behind_sentinel_the_fleet_asks_once_and_follows_a_failover() {
     let mut set = RedisSentinels::start();
-    for node in &set.nodes {
-        node.acl_user(USER, USER_PASSWORD, &RedisStore::acl_rules(PREFIX));
-    }
-    let server = AuthServer::start();
-    server.add_integration(CLIENT_ID, CLIENT_SECRET);
-    let mut target = RedisTarget::sentinel(set.sentinel_urls(), PRIMARY_NAME);
-    target.username = Some(USER.into());
-    target.password = Some(USER_PASSWORD.into());
-    let mut settings = Settings::on(server.base_url(), Some(target), 20);
-    settings.prefix = PREFIX.into();
+    let (server, settings) = fleet_behind(&set, 20);
     let mut fleet = Fleet::spawn(worker_exe(), PROCESSES, &settings);
 
     let cold = fleet.all("token");
@@ -111,16 +106,7 @@ fn connections_of(node: &scope_tests::RedisServer, user: &str) -> usize {
 #[test]
 fn a_failover_that_leaves_the_old_primary_alive_is_followed_through_switch_master() {
     let set = RedisSentinels::start();
-    for node in &set.nodes {
-        node.acl_user(USER, USER_PASSWORD, &RedisStore::acl_rules(PREFIX));
-    }
-    let server = AuthServer::start();
-    server.add_integration(CLIENT_ID, CLIENT_SECRET);
-    let mut target = RedisTarget::sentinel(set.sentinel_urls(), PRIMARY_NAME);
-    target.username = Some(USER.into());
-    target.password = Some(USER_PASSWORD.into());
-    let mut settings = Settings::on(server.base_url(), Some(target), 10);
-    settings.prefix = PREFIX.into();
+    let (server, settings) = fleet_behind(&set, 10);
     let processes = 4;
     let mut fleet = Fleet::spawn(worker_exe(), processes, &settings);
     all_ok(&fleet.all("token"));

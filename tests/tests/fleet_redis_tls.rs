@@ -3,10 +3,12 @@
 //! user whose rights are exactly `RedisStore::acl_rules`: the fleet's
 //! promises hold, and the documented rules are exactly what the store uses.
 
+mod fleet_common;
+
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::time::{Duration, Instant};
 
+use fleet_common::{all_ok, worker_exe};
 use scope_core::auth::RedisStore;
 use scope_tests::fleet::{CLIENT_ID, CLIENT_SECRET, Fleet, RedisTarget, Settings, fingerprints};
 use scope_tests::{AuthServer, Misbehaviour, RedisServer, TestCa};
@@ -15,19 +17,6 @@ const ADMIN_PASSWORD: &str = "admin-pa55-for-the-tls-test";
 const USER: &str = "fleet-user";
 const USER_PASSWORD: &str = "fleet-user-pa55";
 const PREFIX: &str = "tls-test:";
-
-fn worker_exe() -> &'static Path {
-    Path::new(env!("CARGO_BIN_EXE_fleet_worker"))
-}
-
-fn all_ok(answers: &[String]) {
-    for answer in answers {
-        assert!(
-            answer.starts_with("ok ") && answer.contains("distinct=1 valid=true"),
-            "{answer:?} in {answers:?}"
-        );
-    }
-}
 
 /// A TLS server whose admin has a password, and the store's user with
 /// exactly the documented rules.
