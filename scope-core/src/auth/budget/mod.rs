@@ -381,29 +381,30 @@ impl TokenBudget {
                 None => name.clone(),
             };
             let take = self.take_request(name, self.ceiling(need, inner.limit), hold);
-            match store.take_from_budget(&take).await {
+            let answer = store.take_from_budget(&take).await;
+            if let Ok(answer) = &answer
+                && *answer != BudgetAnswer::Unsupported
+            {
+                inner.lock().back_from_alone();
+            }
+            match answer {
+                // A store with no budgets: the budget counts in this process.
                 Ok(BudgetAnswer::Unsupported) => {}
-                Ok(answer) => {
+                Ok(BudgetAnswer::Taken { used, processes }) => {
                     let mut local = inner.lock();
-                    local.back_from_alone();
-                    return match answer {
-                        BudgetAnswer::Taken { used, processes } => {
-                            local.processes = processes;
-                            let id = local.window(shopper, inner.window).hold(now, hold);
-                            Ok((used, permit(id, Some((take.name, take.place)))))
-                        }
-                        BudgetAnswer::Full {
-                            processes,
-                            retry_after,
-                            ..
-                        } => {
-                            local.processes = processes;
-                            Err(retry_after)
-                        }
-                        BudgetAnswer::Paused { retry_after } => Err(retry_after),
-                        BudgetAnswer::Unsupported => unreachable!("handled above"),
-                    };
+                    local.processes = processes;
+                    let id = local.window(shopper, inner.window).hold(now, hold);
+                    return Ok((used, permit(id, Some((take.name, take.place)))));
                 }
+                Ok(BudgetAnswer::Full {
+                    processes,
+                    retry_after,
+                    ..
+                }) => {
+                    inner.lock().processes = processes;
+                    return Err(retry_after);
+                }
+                Ok(BudgetAnswer::Paused { retry_after }) => return Err(retry_after),
                 Err(error) => {
                     let mut local = inner.lock();
                     if !local.alone {

@@ -6,9 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::Engine;
-use super::{DEFAULT_SESSION_LIFETIME, SessionError, SessionKey, default_policy};
+use super::{SessionError, SessionKey};
 use crate::auth::blocking::AuthClient;
-use crate::auth::cache::Policy;
 use crate::auth::source::blocking::block_on;
 use crate::auth::{AuthError, Credentials, Grant, Token, TokenStore};
 
@@ -53,13 +52,7 @@ impl CustomerSessions {
         store: impl TokenStore,
     ) -> CustomerSessions {
         CustomerSessions {
-            engine: Arc::new(Engine::new(
-                client,
-                credentials,
-                Arc::new(store),
-                default_policy(),
-                DEFAULT_SESSION_LIFETIME,
-            )),
+            engine: Arc::new(Engine::with_defaults(client, credentials, Arc::new(store))),
         }
     }
 
@@ -74,11 +67,7 @@ impl CustomerSessions {
     /// # let _ = sessions;
     /// ```
     pub fn refresh_margin(self, margin: Duration) -> CustomerSessions {
-        let policy = Policy {
-            margin,
-            ..self.engine.policy()
-        };
-        let engine = Arc::new(self.engine.with(policy, self.engine.lifetime));
+        let engine = Arc::new(self.engine.with_margin(margin));
         CustomerSessions { engine }
     }
 
@@ -94,7 +83,7 @@ impl CustomerSessions {
     /// # let _ = sessions;
     /// ```
     pub fn session_lifetime(self, lifetime: Duration) -> CustomerSessions {
-        let engine = Arc::new(self.engine.with(self.engine.policy(), lifetime));
+        let engine = Arc::new(self.engine.with_lifetime(lifetime));
         CustomerSessions { engine }
     }
 
@@ -115,13 +104,7 @@ impl CustomerSessions {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn backoff(self, initial: Duration, max: Duration) -> Result<CustomerSessions, AuthError> {
-        let policy = Policy {
-            backoff_initial: initial,
-            backoff_max: max,
-            ..self.engine.policy()
-        };
-        crate::auth::source::check_backoff(&policy)?;
-        let engine = Arc::new(self.engine.with(policy, self.engine.lifetime));
+        let engine = Arc::new(self.engine.with_backoff(initial, max)?);
         Ok(CustomerSessions { engine })
     }
 

@@ -23,7 +23,7 @@ use crate::auth::budget::Need;
 use crate::auth::cache::{self, Core, Policy, SystemClock};
 use crate::auth::client::Flavour;
 use crate::auth::source::requester::{Requester, Shared, age};
-use crate::auth::{Credentials, Grant, Lease, StoredToken, Token, TokenStore, trace};
+use crate::auth::{AuthError, Credentials, Grant, Lease, StoredToken, Token, TokenStore, trace};
 
 /// The cache and requester of one session in use.
 struct Cell<C> {
@@ -66,8 +66,25 @@ impl<C: Flavour> Engine<C> {
         }
     }
 
+    /// Sessions of `credentials`' customers with the defaults: renewed
+    /// [`DEFAULT_SESSION_MARGIN`](super::DEFAULT_SESSION_MARGIN) before expiry,
+    /// kept [`DEFAULT_SESSION_LIFETIME`](super::DEFAULT_SESSION_LIFETIME).
+    pub(crate) fn with_defaults(
+        client: C,
+        credentials: Credentials,
+        store: Arc<dyn TokenStore>,
+    ) -> Engine<C> {
+        Engine::new(
+            client,
+            credentials,
+            store,
+            super::default_policy(),
+            super::DEFAULT_SESSION_LIFETIME,
+        )
+    }
+
     /// The same sessions with other settings (and cells of their own).
-    pub(crate) fn with(&self, policy: Policy, lifetime: Duration) -> Engine<C> {
+    fn with(&self, policy: Policy, lifetime: Duration) -> Engine<C> {
         Engine::new(
             self.shared.client.clone(),
             self.shared.credentials.clone(),
@@ -77,8 +94,33 @@ impl<C: Flavour> Engine<C> {
         )
     }
 
-    pub(crate) fn policy(&self) -> Policy {
-        self.shared.policy
+    /// The same sessions, renewed `margin` before expiry.
+    pub(crate) fn with_margin(&self, margin: Duration) -> Engine<C> {
+        let policy = Policy {
+            margin,
+            ..self.shared.policy
+        };
+        self.with(policy, self.lifetime)
+    }
+
+    /// The same sessions, kept `lifetime` after their refresh token.
+    pub(crate) fn with_lifetime(&self, lifetime: Duration) -> Engine<C> {
+        self.with(self.shared.policy, lifetime)
+    }
+
+    /// The same sessions, backing off from `initial` doubling to `max`.
+    pub(crate) fn with_backoff(
+        &self,
+        initial: Duration,
+        max: Duration,
+    ) -> Result<Engine<C>, AuthError> {
+        let policy = Policy {
+            backoff_initial: initial,
+            backoff_max: max,
+            ..self.shared.policy
+        };
+        crate::auth::source::check_backoff(&policy)?;
+        Ok(self.with(policy, self.lifetime))
     }
 
     /// The key a session is kept under: the application's, and a SHA-256 of

@@ -184,13 +184,7 @@ impl CustomerSessions {
         store: impl TokenStore,
     ) -> CustomerSessions {
         CustomerSessions {
-            engine: Arc::new(Engine::new(
-                client,
-                credentials,
-                Arc::new(store),
-                default_policy(),
-                DEFAULT_SESSION_LIFETIME,
-            )),
+            engine: Arc::new(Engine::with_defaults(client, credentials, Arc::new(store))),
         }
     }
 
@@ -205,11 +199,7 @@ impl CustomerSessions {
     /// # let _ = sessions;
     /// ```
     pub fn refresh_margin(self, margin: Duration) -> CustomerSessions {
-        let policy = Policy {
-            margin,
-            ..self.engine.policy()
-        };
-        let engine = Arc::new(self.engine.with(policy, self.engine.lifetime));
+        let engine = Arc::new(self.engine.with_margin(margin));
         CustomerSessions { engine }
     }
 
@@ -227,7 +217,7 @@ impl CustomerSessions {
     /// # let _ = sessions;
     /// ```
     pub fn session_lifetime(self, lifetime: Duration) -> CustomerSessions {
-        let engine = Arc::new(self.engine.with(self.engine.policy(), lifetime));
+        let engine = Arc::new(self.engine.with_lifetime(lifetime));
         CustomerSessions { engine }
     }
 
@@ -250,13 +240,7 @@ impl CustomerSessions {
     /// # Ok::<(), scope_core::auth::AuthError>(())
     /// ```
     pub fn backoff(self, initial: Duration, max: Duration) -> Result<CustomerSessions, AuthError> {
-        let policy = Policy {
-            backoff_initial: initial,
-            backoff_max: max,
-            ..self.engine.policy()
-        };
-        crate::auth::source::check_backoff(&policy)?;
-        let engine = Arc::new(self.engine.with(policy, self.engine.lifetime));
+        let engine = Arc::new(self.engine.with_backoff(initial, max)?);
         Ok(CustomerSessions { engine })
     }
 

@@ -19,6 +19,7 @@ use std::time::{Duration, SystemTime};
 
 use secrecy::SecretString;
 
+use super::requester::same_secret;
 use crate::auth::StoredToken;
 
 /// The future a [`TokenStore`] method returns: boxed, so the trait can be used
@@ -95,10 +96,7 @@ pub trait TokenStore: Send + Sync + 'static {
     ) -> StoreFuture<'a, bool> {
         Box::pin(async move {
             match self.get(key).await? {
-                Some(stored)
-                    if secrecy::ExposeSecret::expose_secret(stored.access_token())
-                        == secrecy::ExposeSecret::expose_secret(access_token) =>
-                {
+                Some(stored) if same_secret(stored.access_token(), access_token) => {
                     self.remove(key).await?;
                     Ok(true)
                 }

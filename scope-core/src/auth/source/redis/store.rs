@@ -6,12 +6,13 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use redis::{AsyncCommands, RedisResult};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::SecretString;
 
 use super::RedisStore;
 use super::connection::{Conn, Link};
 use super::scripts;
 use super::subscriber::Channel;
+use crate::auth::source::requester::same_secret;
 use crate::auth::trace;
 use crate::auth::{
     BudgetAnswer, BudgetTake, FleetBackoff, Lease, StoreError, StoreFuture, StoredToken, TokenStore,
@@ -301,9 +302,9 @@ impl TokenStore for RedisStore {
             let Some(raw) = self.read("token", &redis_key).await? else {
                 return Ok(false);
             };
-            let same = self.parse_token(&redis_key, &raw).is_some_and(|stored| {
-                stored.access_token().expose_secret() == access_token.expose_secret()
-            });
+            let same = self
+                .parse_token(&redis_key, &raw)
+                .is_some_and(|stored| same_secret(stored.access_token(), access_token));
             if !same {
                 return Ok(false);
             }
