@@ -74,24 +74,38 @@ fn on_a_cluster_the_fleet_asks_once_and_rides_out_a_primary_failover() {
         "{requests} requests for {PROCESSES} processes during the failover: {during:?}"
     );
 
-    // The replica took over: one request per renewal again.
+    // The replica took over: one request per renewal again. The cluster's
+    // nodes agree at once, but a process may still meet a stale slot map
+    // (its connection replaced in the background): until the whole fleet is
+    // back, a renewal still costs at most one request per process. Then two
+    // renewals in a row cost one each.
     cluster.wait_failover(&token_key, holder);
     for answer in fleet.all("wait-store") {
         assert_eq!(answer, "ok store");
     }
-    for round in 0..2 {
+    let mut in_a_row = 0;
+    for round in 0.. {
+        assert!(
+            round < 20,
+            "the fleet never came back to one request per renewal"
+        );
         let before = server.token_requests();
         let after = fleet.all("invalidate");
         all_ok(&after);
-        for answer in &after {
-            assert!(answer.ends_with("on_its_own=false"), "{answer}");
-        }
-        assert_eq!(
-            server.token_requests() - before,
-            1,
-            "renewal {round} after the failover: {after:?}"
+        let requests = server.token_requests() - before;
+        assert!(
+            requests <= PROCESSES,
+            "renewal {round}: {requests} requests: {after:?}"
         );
-        assert_eq!(fingerprints(&after).len(), 1, "{after:?}");
+        let back = requests == 1
+            && fingerprints(&after).len() == 1
+            && after
+                .iter()
+                .all(|answer| answer.ends_with("on_its_own=false"));
+        in_a_row = if back { in_a_row + 1 } else { 0 };
+        if in_a_row == 2 {
+            break;
+        }
     }
     for node in cluster.nodes.iter().filter(|node| node.is_running()) {
         let denied = node.acl_refusals();
